@@ -1,0 +1,78 @@
+// The shape of a finished sale as it is committed, journalled and synced. It is plain JSON
+// (integers in minor units, ISO timestamps) so the same object is the journal payload, the
+// outbox payload and what `kassa verify` re-adds. Every figure here can be recomputed from
+// the lines and tenders; verify does exactly that.
+import type { Unit } from './product.ts';
+
+export interface SaleLineRecord {
+  /** 1-based position on the receipt, voided lines included. */
+  readonly lineNo: number;
+  readonly sku: string;
+  /** Name as printed (zh-CN or en per terminal language). */
+  readonly name: string;
+  readonly unit: Unit;
+  /** Items × 1000 for `each`, grams for `kg`. */
+  readonly quantityMilli: number;
+  /** Price per item or per kg actually charged (after an override). */
+  readonly unitPrice: number;
+  /** Catalog price when the cashier overrode it; null otherwise. */
+  readonly originalUnitPrice: number | null;
+  /** Line amount before any discount: round(unitPrice × quantityMilli / 1000), or the embedded price. */
+  readonly gross: number;
+  /** The line's own discount (positive minor units) and its reason. */
+  readonly lineDiscount: number;
+  readonly lineDiscountReason: string | null;
+  /** This line's share of the basket discount (positive minor units). */
+  readonly basketDiscountShare: number;
+  /** gross − lineDiscount − basketDiscountShare. For exclusive tax, tax is added on top of this. */
+  readonly amount: number;
+  readonly taxClass: string;
+  readonly taxRateBps: number;
+  readonly taxInclusive: boolean;
+  /** Tax on this line, rounded half away from zero to the minor unit (the documented rule). */
+  readonly tax: number;
+  readonly voided: boolean;
+  readonly voidReason: string | null;
+  /** Where the line came from: the scanned data or "search"/"manual". */
+  readonly source: string;
+}
+
+export type TenderMethod = 'cash' | 'alipay' | 'wechat';
+
+export interface TenderRecord {
+  readonly seq: number;
+  readonly method: TenderMethod;
+  /** Amount applied to the sale. */
+  readonly amount: number;
+  /** Amount handed over; for cash it may exceed `amount` (the excess is change). */
+  readonly received: number;
+  readonly reference: string | null;
+}
+
+export interface SaleRecord {
+  readonly id: string;
+  readonly terminalId: string;
+  /** Gapless per terminal, assigned at commit. */
+  readonly receiptNo: number;
+  readonly currency: string;
+  readonly cashier: string;
+  readonly startedAt: string;
+  readonly completedAt: string;
+  readonly training: boolean;
+  readonly lines: readonly SaleLineRecord[];
+  readonly basketDiscount: number;
+  readonly basketDiscountReason: string | null;
+  /** Sum of non-void line amounts (what is shown as the goods total). */
+  readonly subtotal: number;
+  /** Sum of non-void line taxes. */
+  readonly taxTotal: number;
+  /** Amount due: subtotal, plus taxTotal for tax-exclusive lines. */
+  readonly total: number;
+  /** Cash rounding adjustment, signed: totalDue = total + rounding. */
+  readonly rounding: number;
+  readonly tenders: readonly TenderRecord[];
+  /** Sum of tender amounts; equals total + rounding. */
+  readonly tendered: number;
+  /** Cash handed back: sum of received − sum of amount. */
+  readonly change: number;
+}
