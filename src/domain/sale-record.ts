@@ -19,6 +19,12 @@ export interface SaleLineRecord {
   readonly originalUnitPrice: number | null;
   /** Line amount before any discount: round(unitPrice × quantityMilli / 1000), or the embedded price. */
   readonly gross: number;
+  /**
+   * true when `gross` came from a price-embedded barcode (scale label) instead of
+   * unitPrice × quantity; without it `kassa verify` could not tell a label price from a
+   * tampered gross.
+   */
+  readonly grossEmbedded: boolean;
   /** The line's own discount (positive minor units) and its reason. */
   readonly lineDiscount: number;
   readonly lineDiscountReason: string | null;

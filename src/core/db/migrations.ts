@@ -53,6 +53,8 @@ export const MIGRATIONS: readonly Migration[] = [
         tax_total     INTEGER NOT NULL,
         total         INTEGER NOT NULL,            -- amount due before cash rounding
         rounding      INTEGER NOT NULL,            -- cash rounding adjustment (signed)
+        basket_discount        INTEGER NOT NULL,   -- positive minor units, spread over the lines
+        basket_discount_reason TEXT,
         tendered      INTEGER NOT NULL,
         change_given  INTEGER NOT NULL,
         cashier       TEXT NOT NULL,
@@ -103,6 +105,7 @@ export const MIGRATIONS: readonly Migration[] = [
         prev_hash   TEXT NOT NULL,
         hash        TEXT NOT NULL UNIQUE           -- sha256(prev_hash || canonical row content)
       ) STRICT;
+      CREATE INDEX journal_by_ref ON journal(ref, kind);
 
       CREATE TABLE outbox (
         seq             INTEGER PRIMARY KEY,

@@ -1,0 +1,47 @@
+// The `kassa` command: one commander program, one file per command under commands/.
+// Errors the user can act on (bad input, bad config, a newer database) print one clear
+// message and exit 1; usage mistakes exit 2; anything else is a bug and shows its stack.
+import { Command, CommanderError, Option } from 'commander';
+import { registerCatalogCommands } from './commands/catalog.ts';
+import { registerExplainCode } from './commands/explain-code.ts';
+import { registerSalesCommands } from './commands/sales.ts';
+import { registerSimulate } from './commands/simulate.ts';
+import { registerTrain } from './commands/train.ts';
+import { isUserError } from './errors.ts';
+
+export function buildProgram(): Command {
+  const program = new Command();
+  program
+    .name('kassa')
+    .description('Kassa point-of-sale terminal: catalog, sales, simulation and checks from the command line.')
+    .addOption(
+      new Option('--data-dir <dir>', 'terminal data folder (default: $KASSA_DATA_DIR, else $XDG_DATA_HOME/kassa or ~/.local/share/kassa)'),
+    )
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride();
+  registerCatalogCommands(program);
+  registerExplainCode(program);
+  registerSimulate(program);
+  registerSalesCommands(program);
+  registerTrain(program);
+  return program;
+}
+
+export async function main(argv: readonly string[]): Promise<number> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv as string[]);
+    return typeof process.exitCode === 'number' ? process.exitCode : 0;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // --help and --version end here with exit code 0.
+      return err.exitCode === 0 ? 0 : 2;
+    }
+    if (isUserError(err)) {
+      process.stderr.write(`kassa: ${(err as Error).message}\n`);
+      return 1;
+    }
+    process.stderr.write(`kassa: unexpected error: ${(err as Error)?.stack ?? String(err)}\n`);
+    return 70;
+  }
+}

@@ -1,0 +1,138 @@
+// The terminal's configuration, `kassa.config.json` in the data dir, checked with zod. Every
+// field has a default so a fresh terminal runs with no file at all; a file with a mistake is
+// refused with messages that name the field and say what is expected, never half-applied.
+import { existsSync, readFileSync } from 'node:fs';
+import { z } from 'zod';
+import { DEFAULT_TAX_CLASSES, type TaxClass } from '../domain/tax-class.ts';
+import { isSupportedCurrency, parseMoney } from '../domain/money.ts';
+import { DEFAULT_SCAN_RULES, scanRulesSchema, type ScanRules } from '../domain/barcodes/classify-scan.ts';
+
+const decimalAmount = z
+  .string()
+  .regex(/^\d+(\.\d+)?$/, 'expected a decimal amount as a string, e.g. "0.10"');
+
+const taxClassSchema = z.strictObject({
+  id: z.string().regex(/^[a-z0-9_-]{1,32}$/, 'expected 1–32 characters of a–z, 0–9, "_" or "-"'),
+  label: z.string().min(1, 'expected a label, e.g. "VAT 13%"'),
+  rateBps: z.number().int('expected whole basis points, e.g. 1300 for 13%').min(0).max(10_000),
+  inclusive: z.boolean(),
+});
+
+export const configSchema = z
+  .strictObject({
+    terminalId: z
+      .string()
+      .regex(/^[A-Za-z0-9-]{1,16}$/, 'expected 1–16 letters, digits or "-", e.g. "T01"')
+      .default('T01'),
+    storeName: z.string().min(1).max(64).default('Kassa Store'),
+    currency: z
+      .string()
+      .refine(isSupportedCurrency, 'expected a supported ISO 4217 code such as "CNY"')
+      .default('CNY'),
+    language: z.enum(['zh-CN', 'en']).default('zh-CN'),
+    cashier: z.string().min(1).max(32).default('cashier'),
+    training: z.boolean().default(false),
+    taxClasses: z
+      .array(taxClassSchema)
+      .min(1, 'expected at least one tax class')
+      .default(() => DEFAULT_TAX_CLASSES.map((t) => ({ ...t })))
+      .refine((list) => new Set(list.map((t) => t.id)).size === list.length, 'tax class ids must be unique'),
+    defaultTaxClass: z.string().default('standard'),
+    cashRounding: z
+      .strictObject({
+        step: decimalAmount,
+        mode: z.enum(['half-up', 'down']).default('half-up'),
+      })
+      .nullable()
+      .default(null),
+    scan: scanRulesSchema.default(() => structuredClone(DEFAULT_SCAN_RULES) as z.output<typeof scanRulesSchema>),
+    limits: z
+      .strictObject({
+        maxQuantity: z.number().int().min(1).max(1_000_000).default(9999),
+        maxWeightKg: z.number().positive().max(10_000).default(999.999),
+        maxLines: z.number().int().min(1).max(10_000).default(500),
+      })
+      .default({ maxQuantity: 9999, maxWeightKg: 999.999, maxLines: 500 }),
+  })
+  .superRefine((c, ctx) => {
+    if (!c.taxClasses.some((t) => t.id === c.defaultTaxClass)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['defaultTaxClass'],
+        message: `expected one of the tax class ids (${c.taxClasses.map((t) => t.id).join(', ')})`,
+      });
+    }
+    if (c.cashRounding) {
+      try {
+        const step = parseMoney(c.cashRounding.step, c.currency);
+        if (step.amount < 1) throw new Error('must be at least one minor unit');
+      } catch (err) {
+        ctx.addIssue({ code: 'custom', path: ['cashRounding', 'step'], message: (err as Error).message });
+      }
+    }
+  });
+
+export type KassaConfigFile = z.input<typeof configSchema>;
+type ParsedConfig = z.output<typeof configSchema>;
+
+export interface KassaConfig extends Omit<ParsedConfig, 'cashRounding' | 'taxClasses' | 'scan'> {
+  readonly taxClasses: readonly TaxClass[];
+  readonly scan: ScanRules;
+  /** Cash rounding step in minor units (1 = none) and mode. */
+  readonly cashRounding: { readonly step: number; readonly mode: 'half-up' | 'down' };
+}
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+  constructor(
+    readonly file: string,
+    readonly problems: readonly string[],
+  ) {
+    super(`${file} is not valid:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+  }
+}
+
+function describeValue(v: unknown): string {
+  if (v === undefined) return 'nothing';
+  const s = JSON.stringify(v);
+  return s.length > 40 ? `${s.slice(0, 37)}...` : s;
+}
+
+function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
+  let cur: unknown = root;
+  for (const key of path) {
+    if (cur === null || typeof cur !== 'object') return undefined;
+    cur = (cur as Record<PropertyKey, unknown>)[key];
+  }
+  return cur;
+}
+
+/** Validates a parsed JSON value; `file` only names the source in messages. */
+export function parseConfig(raw: unknown, file = 'kassa.config.json'): KassaConfig {
+  const result = configSchema.safeParse(raw);
+  if (!result.success) {
+    const problems = result.error.issues.map((issue) => {
+      const field = issue.path.length ? issue.path.map(String).join('.') : '(top level)';
+      const got = issue.code === 'unrecognized_keys' ? '' : ` (got ${describeValue(valueAt(raw, issue.path))})`;
+      return `${field}: ${issue.message}${got}`;
+    });
+    throw new ConfigError(file, problems);
+  }
+  const c = result.data;
+  const cashRounding = c.cashRounding
+    ? { step: parseMoney(c.cashRounding.step, c.currency).amount, mode: c.cashRounding.mode }
+    : { step: 1, mode: 'half-up' as const };
+  return { ...c, cashRounding, scan: c.scan as ScanRules };
+}
+
+/** Reads the config file; a missing file means all defaults. */
+export function loadConfig(file: string): KassaConfig {
+  if (!existsSync(file)) return parseConfig({}, file);
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (err) {
+    throw new ConfigError(file, [`not valid JSON: ${(err as Error).message}`]);
+  }
+  return parseConfig(raw, file);
+}

@@ -1,0 +1,598 @@
+// The checkout: one sale from the first scan to the printed receipt, as an XState v5 machine.
+// Pure (ARCHITECTURE.md §2): it imports only xstate and src/domain; every effect (catalog lookup,
+// search, the commit transaction, printing, journalling a cancel) is a named actor the host
+// supplies with `machine.provide({ actors })` or `provideCheckout(effects)`.
+//
+// Decisions a host must know:
+// - IMPURE VALUES COME IN EVENTS. Sale ids and clock times are made by the host: the events
+//   that can open a sale (START, SCAN, ADD) carry `saleId` and `at`; they are used only when
+//   the machine is idle (a host may stamp every such event). Events that can settle payment
+//   (TENDER, TENDER_CASH, TENDER_WALLET) carry `at`, which becomes the sale's completedAt.
+// - The sale id is fixed when the sale opens and never changes, through park/resume and
+//   snapshot restores; `commitSale` and `journalCancel` must be idempotent per sale id,
+//   because a restored promise actor re-runs with the same input.
+// - `pendingCommit` (the full SaleRecord minus receiptNo, plus the cart) is built once, on the
+//   transition into `completing`, and kept in context; a restored snapshot re-runs commitSale
+//   with exactly that input. The core assigns the gapless receipt number in its transaction.
+// - Domain errors (CartError, TenderError…) never stop the machine: they land in `lastError`
+//   and the cart stays as it was.
+// - Scans that arrive while a lookup runs are queued in context and looked up in order.
+// - Default actor implementations reject loudly, so a host that forgets one finds out at once.
+import { and, assign, fromPromise, setup } from 'xstate';
+import {
+  addItem,
+  clearBasketDiscount,
+  clearLineDiscount,
+  computeTotals,
+  DEFAULT_CART_LIMITS,
+  emptyCart,
+  overridePrice,
+  setBasketDiscount,
+  setLineDiscount,
+  setQuantity,
+  voidLine,
+} from '../src/domain/cart.ts';
+import type { Cart, CartItemInput, CartLimits, DiscountInput } from '../src/domain/cart.ts';
+import type { Unit } from '../src/domain/product.ts';
+import type { SaleRecord, TenderRecord } from '../src/domain/sale-record.ts';
+import { amountDue, applyTender, buildSaleRecord, NO_CASH_ROUNDING } from '../src/domain/tender.ts';
+import type { CashRounding } from '../src/domain/tender.ts';
+
+/** Bump when a persisted snapshot of an older version can no longer be restored. */
+export const checkoutMachineVersion = 1;
+
+/** Most sales that may be parked at once on one terminal. */
+export const MAX_PARKED = 20;
+
+export interface TerminalInfo {
+  readonly terminalId: string;
+  readonly cashier: string;
+  readonly lang: 'zh-CN' | 'en';
+  readonly currency: string;
+  readonly training: boolean;
+}
+
+export interface CheckoutInput {
+  readonly terminal: TerminalInfo;
+  readonly limits?: CartLimits;
+  readonly rounding?: CashRounding;
+}
+
+export interface ParkedSale {
+  readonly saleId: string;
+  readonly startedAt: string;
+  readonly parkedAt: string | null;
+  readonly cart: Cart;
+}
+
+export interface SearchHit {
+  readonly sku: string;
+  readonly name: string;
+  /** Minor units, per item or per kg. */
+  readonly price: number;
+  readonly unit: Unit;
+}
+
+/** What to look up: scanned data, or a sku (from search or manual entry), with a quantity typed first. */
+export interface LookupInput {
+  readonly data?: string;
+  readonly sku?: string;
+  readonly quantityMilli?: number;
+}
+
+export type LookupResult = { readonly ok: true; readonly item: CartItemInput } | { readonly ok: false; readonly error: string };
+
+/** The committed sale minus the receipt number (the core assigns it), and the cart for the journal. */
+export interface CommitInput {
+  readonly sale: Omit<SaleRecord, 'receiptNo'>;
+  /** The cart as paid: carries what the record does not (override and discount reasons). */
+  readonly cart: Cart;
+}
+
+export interface CommitOutput {
+  readonly receiptNo: number;
+}
+
+export interface CancelInput {
+  readonly saleId: string;
+  readonly reason: string;
+  readonly cart: Cart;
+  readonly tenders: readonly TenderRecord[];
+}
+
+export interface LastSale {
+  readonly id: string;
+  readonly receiptNo: number;
+  /** Cash handed back. */
+  readonly change: number;
+  /** SaleRecord.total: amount due before cash rounding. */
+  readonly total: number;
+  /** SaleRecord.rounding: total + rounding is what was paid. */
+  readonly rounding: number;
+}
+
+export interface CheckoutContext {
+  readonly terminal: TerminalInfo;
+  readonly limits: CartLimits;
+  readonly rounding: CashRounding;
+  readonly saleId: string | null;
+  readonly startedAt: string | null;
+  readonly cart: Cart;
+  /** Tenders applied so far to the open sale. */
+  readonly tenders: readonly TenderRecord[];
+  /** `at` of the tender event that settled the sale: the sale's completedAt. */
+  readonly paidAt: string | null;
+  readonly parked: readonly ParkedSale[];
+  readonly searchResults: readonly SearchHit[];
+  /** The lookup running now, and scans waiting for it. */
+  readonly lookup: LookupInput | null;
+  readonly lookupQueue: readonly LookupInput[];
+  readonly cancelReason: string | null;
+  readonly lastError: string | null;
+  readonly lastSale: LastSale | null;
+  readonly pendingCommit: CommitInput | null;
+}
+
+/** Carried by events that may open a sale; ignored while a sale is open. */
+interface Opening {
+  readonly saleId?: string;
+  readonly at?: string;
+}
+
+export type CheckoutEvent =
+  | { readonly type: 'START'; readonly saleId: string; readonly at: string }
+  | ({ readonly type: 'SCAN'; readonly data: string } & Opening)
+  | ({ readonly type: 'ADD'; readonly sku: string; readonly quantityMilli?: number } & Opening)
+  | { readonly type: 'SEARCH'; readonly query: string }
+  | { readonly type: 'SET_QUANTITY'; readonly lineNo: number; readonly quantityMilli: number }
+  | { readonly type: 'VOID_LINE'; readonly lineNo: number; readonly reason: string }
+  /** discount null removes it. */
+  | { readonly type: 'LINE_DISCOUNT'; readonly lineNo: number; readonly discount: DiscountInput | null; readonly reason: string }
+  | { readonly type: 'BASKET_DISCOUNT'; readonly discount: DiscountInput | null; readonly reason: string }
+  | { readonly type: 'OVERRIDE_PRICE'; readonly lineNo: number; readonly unitPrice: number; readonly reason: string }
+  | { readonly type: 'CLEAR_ERROR' }
+  | { readonly type: 'TENDER'; readonly at: string }
+  | { readonly type: 'TENDER_CASH'; readonly received: number; readonly at: string }
+  /** A wallet payment the host has already completed (payment machine). */
+  | { readonly type: 'TENDER_WALLET'; readonly method: 'alipay' | 'wechat'; readonly amount: number; readonly reference: string; readonly at: string }
+  | { readonly type: 'BACK' }
+  | { readonly type: 'CANCEL'; readonly reason: string }
+  | { readonly type: 'PARK'; readonly at?: string }
+  | { readonly type: 'RESUME'; readonly saleId: string }
+  | { readonly type: 'RETRY' };
+
+function missing(name: string): never {
+  throw new Error(`checkout: the host did not provide the "${name}" actor; pass it with checkoutMachine.provide({ actors: { ${name} } }) or provideCheckout()`);
+}
+
+function message(e: unknown): string {
+  if (e instanceof Error) {
+    const domain = ['CartError', 'TenderError', 'MoneyError', 'TaxError'].includes(e.name);
+    return domain ? e.message : `${e.name === 'Error' ? '' : `${e.name}: `}${e.message}`;
+  }
+  return String(e);
+}
+
+/** Runs a cart operation; on a domain error keeps the cart and reports the message. */
+function tryCart(context: CheckoutContext, op: (cart: Cart) => Cart): Partial<CheckoutContext> {
+  try {
+    return { cart: op(context.cart), lastError: null };
+  } catch (e) {
+    return { lastError: message(e) };
+  }
+}
+
+function lookupFrom(event: { type: 'SCAN'; data: string } | { type: 'ADD'; sku: string; quantityMilli?: number }): LookupInput {
+  if (event.type === 'SCAN') return { data: event.data };
+  return event.quantityMilli === undefined ? { sku: event.sku } : { sku: event.sku, quantityMilli: event.quantityMilli };
+}
+
+function tenderState(context: CheckoutContext) {
+  const totals = computeTotals(context.cart);
+  return { currency: context.cart.currency, total: totals.total, rounding: context.rounding, tenders: context.tenders };
+}
+
+/** Paid in full and a SaleRecord can be built: the sale may be committed. */
+function isPaid(context: CheckoutContext): boolean {
+  try {
+    const s = tenderState(context);
+    if (!amountDue(s, s.tenders, s.rounding).settled) return false;
+    buildCommit(context);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function buildCommit(context: CheckoutContext): CommitInput {
+  if (context.saleId === null || context.startedAt === null) throw new Error('checkout: no open sale to commit');
+  const record = buildSaleRecord({
+    cart: context.cart,
+    tenders: context.tenders,
+    rounding: context.rounding,
+    id: context.saleId,
+    terminalId: context.terminal.terminalId,
+    receiptNo: 0,
+    cashier: context.terminal.cashier,
+    startedAt: context.startedAt,
+    completedAt: context.paidAt ?? '',
+    training: context.terminal.training,
+  });
+  const { receiptNo: _receiptNo, ...sale } = record;
+  return { sale, cart: context.cart };
+}
+
+/** The context of an idle terminal: no open sale, nothing pending. */
+function closedSale(context: CheckoutContext): Partial<CheckoutContext> {
+  return {
+    saleId: null,
+    startedAt: null,
+    cart: emptyCart(context.terminal.currency),
+    tenders: [],
+    paidAt: null,
+    searchResults: [],
+    lookup: null,
+    lookupQueue: [],
+    cancelReason: null,
+    pendingCommit: null,
+  };
+}
+
+const hasActiveLines = (context: CheckoutContext) => context.cart.lines.some((l) => !l.voided);
+
+export const checkoutMachine = setup({
+  types: {
+    context: {} as CheckoutContext,
+    events: {} as CheckoutEvent,
+    input: {} as CheckoutInput,
+  },
+  actors: {
+    lookupItem: fromPromise<LookupResult, LookupInput>(async () => missing('lookupItem')),
+    searchCatalog: fromPromise<SearchHit[], { query: string }>(async () => missing('searchCatalog')),
+    commitSale: fromPromise<CommitOutput, CommitInput>(async () => missing('commitSale')),
+    printReceipt: fromPromise<void, { saleId: string }>(async () => missing('printReceipt')),
+    journalCancel: fromPromise<void, CancelInput>(async () => missing('journalCancel')),
+  },
+  guards: {
+    opensSale: ({ event }) =>
+      'saleId' in event && typeof event.saleId === 'string' && event.saleId !== '' && 'at' in event && typeof event.at === 'string' && event.at !== '',
+    hasActiveLines: ({ context }) => hasActiveLines(context),
+    hasLines: ({ context }) => context.cart.lines.length > 0,
+    hasNoTenders: ({ context }) => context.tenders.length === 0,
+    hasTenders: ({ context }) => context.tenders.length > 0,
+    noWalletTender: ({ context }) => context.tenders.every((t) => t.method === 'cash'),
+    isPaid: ({ context }) => isPaid(context),
+    canPark: ({ context }) => context.parked.length < MAX_PARKED,
+    isParked: ({ context, event }) => event.type === 'RESUME' && context.parked.some((p) => p.saleId === event.saleId),
+    hasQueuedLookup: ({ context }) => context.lookupQueue.length > 0,
+  },
+  actions: {
+    openSale: assign(({ context, event }) => {
+      const e = event as Opening;
+      return { ...closedSale(context), saleId: e.saleId ?? null, startedAt: e.at ?? null, lastError: null, lastSale: null };
+    }),
+    refuseOpen: assign({ lastError: 'internal: the host must pass saleId and at with the event that opens a sale' }),
+    startLookup: assign(({ event }) => {
+      if (event.type !== 'SCAN' && event.type !== 'ADD') return {};
+      return { lookup: lookupFrom(event), searchResults: [] };
+    }),
+    queueLookup: assign(({ context, event }) => {
+      if (event.type !== 'SCAN' && event.type !== 'ADD') return {};
+      return { lookupQueue: [...context.lookupQueue, lookupFrom(event)] };
+    }),
+    nextLookup: assign(({ context }) => ({ lookup: context.lookupQueue[0] ?? null, lookupQueue: context.lookupQueue.slice(1) })),
+    closeSale: assign(({ context }) => closedSale(context)),
+    clearError: assign({ lastError: null }),
+  },
+}).createMachine({
+  id: 'checkout',
+  context: ({ input }) => ({
+    terminal: input.terminal,
+    limits: input.limits ?? DEFAULT_CART_LIMITS,
+    rounding: input.rounding ?? NO_CASH_ROUNDING,
+    saleId: null,
+    startedAt: null,
+    cart: emptyCart(input.terminal.currency),
+    tenders: [],
+    paidAt: null,
+    parked: [],
+    searchResults: [],
+    lookup: null,
+    lookupQueue: [],
+    cancelReason: null,
+    lastError: null,
+    lastSale: null,
+    pendingCommit: null,
+  }),
+  initial: 'idle',
+  states: {
+    idle: {
+      on: {
+        START: [{ guard: 'opensSale', target: 'inSale.ready', actions: 'openSale' }, { actions: 'refuseOpen' }],
+        SCAN: [{ guard: 'opensSale', target: 'inSale.lookingUp', actions: ['openSale', 'startLookup'] }, { actions: 'refuseOpen' }],
+        ADD: [{ guard: 'opensSale', target: 'inSale.lookingUp', actions: ['openSale', 'startLookup'] }, { actions: 'refuseOpen' }],
+        RESUME: [
+          {
+            guard: 'isParked',
+            target: 'inSale.ready',
+            actions: assign(({ context, event }) => {
+              const p = context.parked.find((x) => x.saleId === event.saleId);
+              if (!p) return {};
+              return {
+                ...closedSale(context),
+                saleId: p.saleId,
+                startedAt: p.startedAt,
+                cart: p.cart,
+                parked: context.parked.filter((x) => x.saleId !== event.saleId),
+                lastError: null,
+              };
+            }),
+          },
+          { actions: assign(({ event }) => ({ lastError: `there is no parked sale ${event.saleId}` })) },
+        ],
+        CLEAR_ERROR: { actions: 'clearError' },
+      },
+    },
+
+    inSale: {
+      initial: 'ready',
+      on: {
+        SET_QUANTITY: {
+          actions: assign(({ context, event }) => tryCart(context, (c) => setQuantity(c, event.lineNo, event.quantityMilli, context.limits))),
+        },
+        VOID_LINE: { actions: assign(({ context, event }) => tryCart(context, (c) => voidLine(c, event.lineNo, event.reason))) },
+        LINE_DISCOUNT: {
+          actions: assign(({ context, event }) =>
+            tryCart(context, (c) =>
+              event.discount === null ? clearLineDiscount(c, event.lineNo) : setLineDiscount(c, event.lineNo, event.discount, event.reason),
+            ),
+          ),
+        },
+        BASKET_DISCOUNT: {
+          actions: assign(({ context, event }) =>
+            tryCart(context, (c) => (event.discount === null ? clearBasketDiscount(c) : setBasketDiscount(c, event.discount, event.reason))),
+          ),
+        },
+        OVERRIDE_PRICE: {
+          actions: assign(({ context, event }) => tryCart(context, (c) => overridePrice(c, event.lineNo, event.unitPrice, event.reason, context.limits))),
+        },
+        CANCEL: { target: 'cancelling', actions: assign(({ event }) => ({ cancelReason: event.reason, lastError: null })) },
+        CLEAR_ERROR: { actions: 'clearError' },
+      },
+      states: {
+        ready: {
+          on: {
+            SCAN: { target: 'lookingUp', actions: 'startLookup' },
+            ADD: { target: 'lookingUp', actions: 'startLookup' },
+            SEARCH: { target: 'searching' },
+            TENDER: [
+              {
+                guard: 'hasActiveLines',
+                target: '#checkout.tendering',
+                actions: assign(({ event }) => ({ paidAt: event.at, lastError: null, searchResults: [] })),
+              },
+              { actions: assign({ lastError: 'the sale has no items to pay for' }) },
+            ],
+            PARK: [
+              {
+                guard: and(['hasLines', 'canPark']),
+                target: '#checkout.idle',
+                actions: assign(({ context, event }) => {
+                  const parked: ParkedSale = {
+                    saleId: context.saleId ?? '',
+                    startedAt: context.startedAt ?? '',
+                    parkedAt: event.at ?? null,
+                    cart: context.cart,
+                  };
+                  return { ...closedSale(context), parked: [...context.parked, parked], lastError: null };
+                }),
+              },
+              { guard: 'hasLines', actions: assign({ lastError: `${MAX_PARKED} sales are already parked: resume or cancel one first` }) },
+              { actions: assign({ lastError: 'the sale has no items to park' }) },
+            ],
+          },
+        },
+        lookingUp: {
+          invoke: {
+            id: 'lookupItem',
+            src: 'lookupItem',
+            input: ({ context }) => context.lookup ?? {},
+            onDone: [
+              {
+                guard: 'hasQueuedLookup',
+                target: 'lookingUp',
+                reenter: true,
+                actions: [assign(({ context, event }) => applyLookup(context, event.output)), 'nextLookup'],
+              },
+              { target: 'ready', actions: assign(({ context, event }) => ({ ...applyLookup(context, event.output), lookup: null })) },
+            ],
+            onError: [
+              {
+                guard: 'hasQueuedLookup',
+                target: 'lookingUp',
+                reenter: true,
+                actions: [assign(({ event }) => ({ lastError: `lookup failed: ${message(event.error)}` })), 'nextLookup'],
+              },
+              { target: 'ready', actions: assign(({ event }) => ({ lastError: `lookup failed: ${message(event.error)}`, lookup: null })) },
+            ],
+          },
+          on: {
+            SCAN: { actions: 'queueLookup' },
+            ADD: { actions: 'queueLookup' },
+          },
+        },
+        searching: {
+          invoke: {
+            id: 'searchCatalog',
+            src: 'searchCatalog',
+            input: ({ event }) => ({ query: event.type === 'SEARCH' ? event.query : '' }),
+            onDone: { target: 'ready', actions: assign(({ event }) => ({ searchResults: event.output, lastError: null })) },
+            onError: { target: 'ready', actions: assign(({ event }) => ({ lastError: `search failed: ${message(event.error)}` })) },
+          },
+          on: {
+            // A scan wins over a search in progress.
+            SCAN: { target: 'lookingUp', actions: 'startLookup' },
+            ADD: { target: 'lookingUp', actions: 'startLookup' },
+            SEARCH: { target: 'searching', reenter: true },
+          },
+        },
+      },
+    },
+
+    tendering: {
+      always: {
+        guard: 'isPaid',
+        target: 'completing',
+        actions: assign(({ context }) => ({ pendingCommit: buildCommit(context) })),
+      },
+      on: {
+        TENDER_CASH: {
+          actions: assign(({ context, event }) => {
+            try {
+              const next = applyTender(tenderState(context), { method: 'cash', amount: event.received });
+              return { tenders: next.tenders, paidAt: event.at, lastError: null };
+            } catch (e) {
+              return { lastError: message(e) };
+            }
+          }),
+        },
+        TENDER_WALLET: {
+          actions: assign(({ context, event }) => {
+            try {
+              const next = applyTender(tenderState(context), { method: event.method, amount: event.amount, reference: event.reference });
+              return { tenders: next.tenders, paidAt: event.at, lastError: null };
+            } catch (e) {
+              return { lastError: message(e) };
+            }
+          }),
+        },
+        BACK: [
+          { guard: 'hasNoTenders', target: 'inSale.ready', actions: 'clearError' },
+          { actions: assign({ lastError: 'a payment was already taken: finish paying or cancel the sale' }) },
+        ],
+        CANCEL: [
+          { guard: 'noWalletTender', target: 'cancelling', actions: assign(({ event }) => ({ cancelReason: event.reason, lastError: null })) },
+          { actions: assign({ lastError: 'a wallet payment was taken: refund it before cancelling the sale' }) },
+        ],
+        SCAN: { actions: assign({ lastError: 'the sale is being paid: go back to add items' }) },
+        ADD: { actions: assign({ lastError: 'the sale is being paid: go back to add items' }) },
+        CLEAR_ERROR: { actions: 'clearError' },
+      },
+    },
+
+    completing: {
+      invoke: {
+        id: 'commitSale',
+        src: 'commitSale',
+        input: ({ context }) => {
+          if (!context.pendingCommit) throw new Error('checkout: completing without a pending commit');
+          return context.pendingCommit;
+        },
+        onDone: {
+          target: 'receipt',
+          actions: assign(({ context, event }) => {
+            const sale = context.pendingCommit?.sale;
+            return {
+              ...closedSale(context),
+              lastError: null,
+              lastSale: {
+                id: sale?.id ?? '',
+                receiptNo: event.output.receiptNo,
+                change: sale?.change ?? 0,
+                total: sale?.total ?? 0,
+                rounding: sale?.rounding ?? 0,
+              },
+            };
+          }),
+        },
+        onError: { target: 'commitFailed', actions: assign(({ event }) => ({ lastError: `the sale could not be saved: ${message(event.error)}` })) },
+      },
+    },
+
+    /** The sale is paid but not durable: only retrying is safe (same sale id, same input). */
+    commitFailed: {
+      on: {
+        RETRY: { target: 'completing', actions: 'clearError' },
+        CLEAR_ERROR: { actions: 'clearError' },
+      },
+    },
+
+    receipt: {
+      invoke: {
+        id: 'printReceipt',
+        src: 'printReceipt',
+        input: ({ context }) => ({ saleId: context.lastSale?.id ?? '' }),
+        onDone: { target: 'idle' },
+        // The sale is committed; a printer fault must not lose it. Reprint from the journal.
+        onError: {
+          target: 'idle',
+          actions: assign(({ context, event }) => ({
+            lastError: `receipt ${context.lastSale?.receiptNo ?? '?'} did not print: ${message(event.error)}; the sale is saved, reprint it`,
+          })),
+        },
+      },
+    },
+
+    cancelling: {
+      invoke: {
+        id: 'journalCancel',
+        src: 'journalCancel',
+        input: ({ context }) => ({
+          saleId: context.saleId ?? '',
+          reason: context.cancelReason ?? '',
+          cart: context.cart,
+          tenders: context.tenders,
+        }),
+        onDone: { target: 'idle', actions: ['closeSale', 'clearError'] },
+        // Not recorded: keep the sale so the cashier can try again.
+        onError: [
+          {
+            guard: 'hasTenders',
+            target: 'tendering',
+            actions: assign(({ event }) => ({ lastError: `the cancellation could not be recorded: ${message(event.error)}` })),
+          },
+          { target: 'inSale', actions: assign(({ event }) => ({ lastError: `the cancellation could not be recorded: ${message(event.error)}` })) },
+        ],
+      },
+    },
+  },
+});
+
+function applyLookup(context: CheckoutContext, result: LookupResult): Partial<CheckoutContext> {
+  if (!result.ok) return { lastError: result.error };
+  const asked = context.lookup?.quantityMilli;
+  const item: CartItemInput =
+    asked !== undefined && result.item.quantityMilli === undefined && result.item.weightGrams === undefined
+      ? { ...result.item, quantityMilli: asked }
+      : result.item;
+  return tryCart(context, (c) => addItem(c, item, context.limits));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Host wiring
+
+/** The effects a host implements; each receives an AbortSignal that fires when the state is left. */
+export interface CheckoutEffects {
+  lookupItem(input: LookupInput, signal: AbortSignal): Promise<LookupResult>;
+  searchCatalog(input: { query: string }, signal: AbortSignal): Promise<SearchHit[]>;
+  /** Idempotent per sale id: a restored snapshot re-runs it with the same input. */
+  commitSale(input: CommitInput, signal: AbortSignal): Promise<CommitOutput>;
+  printReceipt(input: { saleId: string }, signal: AbortSignal): Promise<void>;
+  /** Idempotent per sale id. */
+  journalCancel(input: CancelInput, signal: AbortSignal): Promise<void>;
+}
+
+/** The machine with the host's effects plugged in. */
+export function provideCheckout(effects: CheckoutEffects) {
+  return checkoutMachine.provide({
+    actors: {
+      lookupItem: fromPromise<LookupResult, LookupInput>(({ input, signal }) => effects.lookupItem(input, signal)),
+      searchCatalog: fromPromise<SearchHit[], { query: string }>(({ input, signal }) => effects.searchCatalog(input, signal)),
+      commitSale: fromPromise<CommitOutput, CommitInput>(({ input, signal }) => effects.commitSale(input, signal)),
+      printReceipt: fromPromise<void, { saleId: string }>(({ input, signal }) => effects.printReceipt(input, signal)),
+      journalCancel: fromPromise<void, CancelInput>(({ input, signal }) => effects.journalCancel(input, signal)),
+    },
+  });
+}
+
+export type CheckoutMachine = typeof checkoutMachine;

@@ -1,0 +1,66 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { openDatabase } from '../../../../src/core/db/open.ts';
+import type { Db } from '../../../../src/core/db/open.ts';
+import { countPending, enqueueOutbox, getOutbox, pendingOutbox } from '../../../../src/core/db/outbox.ts';
+import { tempDbFile } from '../../../support/sale-fixtures.ts';
+
+let tmp: ReturnType<typeof tempDbFile>;
+let db: Db;
+beforeEach(() => {
+  tmp = tempDbFile();
+  db = openDatabase(tmp.file);
+});
+afterEach(() => {
+  db.close();
+  tmp.cleanup();
+});
+
+const at = '2025-03-01T10:00:00.000Z';
+
+describe('outbox', () => {
+  it('queues a message with canonical JSON and pending status', () => {
+    const row = enqueueOutbox(db, { idempotencyKey: 'K1', type: 'sale', payload: { b: 2, a: 1 }, createdAt: at });
+    expect(row).toEqual({
+      seq: 1,
+      idempotencyKey: 'K1',
+      type: 'sale',
+      payload: '{"a":1,"b":2}',
+      createdAt: at,
+      attempts: 0,
+      nextAttemptAt: null,
+      sentAt: null,
+      status: 'pending',
+      created: true,
+    });
+    expect(getOutbox(db, 'K1')?.seq).toBe(1);
+    expect(getOutbox(db, 'nope')).toBeNull();
+  });
+
+  it('treats a re-enqueue of the same key as a no-op returning the first row', () => {
+    const first = enqueueOutbox(db, { idempotencyKey: 'K1', type: 'sale', payload: { n: 1 }, createdAt: at });
+    const again = enqueueOutbox(db, { idempotencyKey: 'K1', type: 'sale', payload: { n: 2 }, createdAt: '2025-03-02T00:00:00.000Z' });
+    expect(again).toEqual({ ...first, created: false });
+    expect(countPending(db)).toBe(1);
+    // Inside a transaction too (the commit path).
+    db.transaction(() => enqueueOutbox(db, { idempotencyKey: 'K1', type: 'sale', payload: {}, createdAt: at })).immediate();
+    expect(db.prepare('SELECT count(*) FROM outbox').pluck().get()).toBe(1);
+  });
+
+  it('lists pending messages in seq order with a limit, skipping sent, dead and backed-off ones', () => {
+    for (let i = 1; i <= 5; i++) enqueueOutbox(db, { idempotencyKey: `K${i}`, type: 'sale', payload: { i }, createdAt: at });
+    db.exec("UPDATE outbox SET status = 'sent', sent_at = '2025-03-01T11:00:00.000Z' WHERE idempotency_key = 'K2'");
+    db.exec("UPDATE outbox SET status = 'dead' WHERE idempotency_key = 'K4'");
+    db.exec("UPDATE outbox SET attempts = 1, next_attempt_at = '2025-03-01T12:00:00.000Z' WHERE idempotency_key = 'K3'");
+    expect(countPending(db)).toBe(3);
+    expect(pendingOutbox(db, 10).map((r) => r.idempotencyKey)).toEqual(['K1', 'K3', 'K5']);
+    expect(pendingOutbox(db, 2).map((r) => r.idempotencyKey)).toEqual(['K1', 'K3']);
+    expect(pendingOutbox(db, 10, '2025-03-01T11:59:59.000Z').map((r) => r.idempotencyKey)).toEqual(['K1', 'K5']);
+    expect(pendingOutbox(db, 10, '2025-03-01T12:00:00.000Z').map((r) => r.idempotencyKey)).toEqual(['K1', 'K3', 'K5']);
+    expect(() => pendingOutbox(db, 0)).toThrow('positive whole number');
+  });
+
+  it('refuses a payload canonical JSON cannot hold, writing nothing', () => {
+    expect(() => enqueueOutbox(db, { idempotencyKey: 'K1', type: 'sale', payload: { amount: 0.1 }, createdAt: at })).toThrow('$.amount');
+    expect(countPending(db)).toBe(0);
+  });
+});
