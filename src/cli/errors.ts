@@ -7,6 +7,8 @@ export class UsageError extends Error {
 
 const USER_ERROR_NAMES = new Set([
   'UsageError',
+  'NoTerminalDataError',
+  'SimulationError',
   'ConfigError',
   'SchemaVersionError',
   'MoneyError',

@@ -94,6 +94,13 @@ interface ProductRow {
 
 type ExistingRow = Omit<ProductRow, 'codes'>;
 
+interface SearchWrite {
+  readonly rowid: number;
+  readonly text: string;
+  /** The rowid already has an index entry to remove first. */
+  readonly replace: boolean;
+}
+
 const PRODUCT_COLUMNS = `p.rowid AS rowid, p.sku, p.name_zh, p.name_en, p.price, p.currency, p.tax_class, p.unit,
   p.department, p.active, (SELECT json_group_array(b.code) FROM barcodes b WHERE b.sku = p.sku) AS codes`;
 
@@ -142,6 +149,7 @@ export class CatalogRepository {
   readonly #insertCode;
   readonly #moveCode;
   readonly #deleteCode;
+  readonly #touch;
   readonly #deleteCodesOf;
   readonly #byBarcode;
   readonly #bySku;
@@ -169,10 +177,9 @@ export class CatalogRepository {
     this.#selCodes = db.prepare<[string], string>('SELECT code FROM barcodes WHERE sku = ?').pluck();
     this.#selOwner = db.prepare<[string], string>('SELECT sku FROM barcodes WHERE code = ?').pluck();
     this.#insertCode = db.prepare<[string, string]>('INSERT INTO barcodes (code, sku) VALUES (?, ?)');
-    this.#moveCode = db.prepare<[string, string]>(
-      'INSERT INTO barcodes (code, sku) VALUES (?, ?) ON CONFLICT (code) DO UPDATE SET sku = excluded.sku',
-    );
+    this.#moveCode = db.prepare<[string, string]>('UPDATE barcodes SET sku = ? WHERE code = ?');
     this.#deleteCode = db.prepare<[string]>('DELETE FROM barcodes WHERE code = ?');
+    this.#touch = db.prepare<[string, string]>('UPDATE products SET updated_at = ? WHERE sku = ?');
     this.#deleteCodesOf = db.prepare<[string]>('DELETE FROM barcodes WHERE sku = ?');
     this.#byBarcode = db.prepare<[string], ProductRow>(
       `SELECT ${PRODUCT_COLUMNS} FROM barcodes k JOIN products p ON p.sku = k.sku WHERE k.code = ?`,
@@ -203,13 +210,21 @@ export class CatalogRepository {
       const result: UpsertResult = { inserted: 0, updated: 0, unchanged: 0 };
       const now = new Date().toISOString();
       const move = options.onBarcodeConflict === 'move';
-      for (const p of products) this.#upsertOne(p, now, move, result);
+      const search: SearchWrite[] = [];
+      for (const p of products) this.#upsertOne(p, now, move, result, search);
+      // The index is written after the rows, not interleaved: FTS5 flushes its pending terms to
+      // a new segment whenever another statement opens a statement savepoint (an upsert, an
+      // UPDATE), which interleaved would mean one tiny segment per product and 2–3× the time.
+      for (const w of search) {
+        if (w.replace) this.#ftsDelete.run(w.rowid);
+        this.#ftsInsert.run(w.rowid, w.text);
+      }
       return result;
     };
     return this.#db.inTransaction ? run() : this.#db.transaction(run).immediate();
   }
 
-  #upsertOne(p: Product, now: string, move: boolean, result: UpsertResult): void {
+  #upsertOne(p: Product, now: string, move: boolean, result: UpsertResult, search: SearchWrite[]): void {
     const codes = [...new Set(p.barcodes)];
     if (!move) {
       for (const code of codes) {
@@ -219,15 +234,14 @@ export class CatalogRepository {
         }
       }
     }
-    const addCode = move ? this.#moveCode : this.#insertCode;
     const active = p.active ? 1 : 0;
     const existing = this.#selExisting.get(p.sku);
     if (existing === undefined) {
       const info = this.#insertProduct.run(
         p.sku, p.nameZh, p.nameEn, p.price.amount, p.price.currency, p.taxClass, p.unit, p.department, active, now,
       );
-      this.#ftsInsert.run(Number(info.lastInsertRowid), searchTextFor(p));
-      for (const code of codes) addCode.run(code, p.sku);
+      search.push({ rowid: Number(info.lastInsertRowid), text: searchTextFor(p), replace: false });
+      for (const code of codes) this.#addCode(code, p.sku, now);
       result.inserted += 1;
       return;
     }
@@ -244,12 +258,28 @@ export class CatalogRepository {
       p.nameZh, p.nameEn, p.price.amount, p.price.currency, p.taxClass, p.unit, p.department, active, now, existing.rowid,
     );
     if (existing.name_zh !== p.nameZh || existing.name_en !== p.nameEn) {
-      this.#ftsDelete.run(existing.rowid);
-      this.#ftsInsert.run(existing.rowid, searchTextFor(p));
+      search.push({ rowid: existing.rowid, text: searchTextFor(p), replace: true });
     }
     for (const code of removed) this.#deleteCode.run(code);
-    for (const code of added) addCode.run(code, p.sku);
+    for (const code of added) this.#addCode(code, p.sku, now);
     result.updated += 1;
+  }
+
+  /**
+   * Adds a barcode; if another SKU holds it (only possible in 'move' mode, which skipped the
+   * owner check), takes it over. A plain INSERT first: an upsert statement would open a
+   * statement savepoint on every row (see upsertProducts).
+   */
+  #addCode(code: string, sku: string, now: string): void {
+    try {
+      this.#insertCode.run(code, sku);
+    } catch (err) {
+      if ((err as { code?: unknown }).code !== 'SQLITE_CONSTRAINT_PRIMARYKEY') throw err;
+      const owner = this.#selOwner.get(code);
+      this.#moveCode.run(sku, code);
+      // The old owner changed too (one barcode fewer): bump it so catalog sync sees it.
+      if (owner !== undefined) this.#touch.run(now, owner);
+    }
   }
 
   /** Removes a product, its barcodes and its search entry. Returns false when there was none. */
@@ -263,6 +293,11 @@ export class CatalogRepository {
       return true;
     };
     return this.#db.inTransaction ? run() : this.#db.transaction(run).immediate();
+  }
+
+  /** The SKU holding a normalized barcode key, or null. */
+  barcodeOwner(key: string): string | null {
+    return this.#selOwner.get(key) ?? null;
   }
 
   /** The product a normalized barcode key belongs to, active or not (the caller decides). */

@@ -1,0 +1,156 @@
+// `kassa train` (what `npm start` runs until the terminal app lands): one training sale, step by
+// step, in a training folder beside the terminal's data so real receipt numbers are never used.
+// It shows a cashier (or an integrator checking an install) the whole path: scans, a weighed
+// item from a scale label, a quantity change, a discount, cash with change, the receipt, and
+// the store check.
+import type { Command } from 'commander';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { encodeEmbedded } from '../../domain/barcodes/embedded-barcode.ts';
+import { computeTotals } from '../../domain/cart.ts';
+import { displayMoney, formatMoney } from '../../domain/money.ts';
+import { amountDue } from '../../domain/tender.ts';
+import { importCatalog } from '../../core/catalog-import.ts';
+import { startCheckout, type CheckoutService, type CheckoutSnapshot } from '../../core/checkout-service.ts';
+import { loadConfig } from '../../core/config.ts';
+import { writeDemoCatalog } from '../../core/demo-data.ts';
+import { dataPaths } from '../../core/paths.ts';
+import { textReceiptPrinter } from '../../core/receipt-printer.ts';
+import { openTerminal } from '../../core/runtime.ts';
+import { verifyStore } from '../../core/verify.ts';
+import { dataDirOf } from '../context.ts';
+
+const TRAINING_PRODUCTS = 500;
+
+function say(line = ''): void {
+  process.stdout.write(`${line}\n`);
+}
+
+async function step(service: CheckoutService, label: string, event: Parameters<CheckoutService['send']>[0]): Promise<CheckoutSnapshot> {
+  service.send(event);
+  const snap = await service.settle();
+  const err = snap.context.lastError;
+  if (err !== null) {
+    say(`  ${label}: refused: ${err}`);
+    service.send({ type: 'CLEAR_ERROR' });
+  }
+  return snap;
+}
+
+function showCart(snap: CheckoutSnapshot): void {
+  const totals = computeTotals(snap.context.cart);
+  const cur = snap.context.cart.currency;
+  for (const l of totals.lines) {
+    const line = snap.context.cart.lines.find((c) => c.lineNo === l.lineNo);
+    if (!line) continue;
+    const qty = line.unit === 'kg' ? `${(line.quantityMilli / 1000).toFixed(3)} kg` : `× ${line.quantityMilli / 1000}`;
+    const flag = line.voided ? ' (void)' : '';
+    say(`    ${String(line.lineNo).padStart(2)}. ${line.name} ${qty}  ${formatMoney({ amount: l.amount, currency: cur })}${flag}`);
+  }
+  say(`    total ${displayMoney({ amount: totals.total, currency: cur })}`);
+}
+
+export function registerTrain(program: Command): void {
+  program
+    .command('train')
+    .description('run one training sale end to end (what npm start does), in a training folder')
+    .option('--fresh', 'use a new temporary training folder and delete it afterwards')
+    .addHelpText('after', '\nThe training folder is <data dir>/training; its sales are flagged as training and never touch the real receipts.')
+    .action(async function (this: Command, opts: { fresh?: boolean }) {
+      const base = dataDirOf(this);
+      const dir = opts.fresh ? mkdtempSync(join(tmpdir(), 'kassa-training-')) : join(base.dir, 'training');
+      const paths = dataPaths(dir);
+      const config = { ...loadConfig(base.config), training: true };
+      say(`Kassa training sale (data in ${dir})`);
+      const firstRun = !existsSync(paths.database);
+      const terminal = await openTerminal(paths, { config });
+      try {
+        if (firstRun || (terminal.db.prepare('SELECT count(*) FROM products').pluck().get() as number) === 0) {
+          const csv = join(dir, 'training-catalog.csv');
+          await writeDemoCatalog(csv, { products: TRAINING_PRODUCTS, seed: 7, currency: config.currency });
+          const result = await importCatalog(terminal.db, csv, { currency: config.currency, taxClasses: config.taxClasses, defaultTaxClass: config.defaultTaxClass });
+          say(`  loaded a training catalog of ${result.imported} products`);
+        }
+        const service = startCheckout({
+          db: terminal.db,
+          config,
+          logger: terminal.logger,
+          printer: textReceiptPrinter((line) => say(`    | ${line}`)),
+        });
+        try {
+          if (service.recovery.restored && service.recovery.saleId) {
+            say(`  a sale left open by the last run was restored (${service.recovery.state}); cancelling it first`);
+            const s = service.actor.getSnapshot();
+            if (s.value !== 'idle') await step(service, 'cancel', { type: 'CANCEL', reason: 'training: left open by an earlier run' });
+          }
+          // Active products from the training catalog: three sold per item, one weighed.
+          const each = terminal.db
+            .prepare(
+              `SELECT min(b.code) FROM products p JOIN barcodes b ON b.sku = p.sku
+               WHERE p.active = 1 AND p.unit = 'each' AND length(b.code) = 14 GROUP BY p.sku ORDER BY p.sku LIMIT 3`,
+            )
+            .pluck()
+            .all() as string[];
+          const ean = (key: string | undefined) => (key ?? '').replace(/^0/, '');
+          say('\n1. The cashier scans three items, one of them twice:');
+          let snap = await step(service, 'scan', { type: 'SCAN', data: ean(each[0]) });
+          snap = await step(service, 'scan', { type: 'SCAN', data: ean(each[1]) });
+          snap = await step(service, 'scan', { type: 'SCAN', data: ean(each[1]) });
+          snap = await step(service, 'scan', { type: 'SCAN', data: ean(each[2]) });
+          showCart(snap);
+
+          const plu = terminal.db
+            .prepare(
+              `SELECT b.code FROM products p JOIN barcodes b ON b.sku = p.sku
+               WHERE p.active = 1 AND p.unit = 'kg' AND length(b.code) <= 7 ORDER BY p.sku LIMIT 1`,
+            )
+            .pluck()
+            .get() as string | undefined;
+          const layout = config.scan.embedded.find((l) => l.kind === 'weight');
+          if (plu && layout) {
+            const label = encodeEmbedded(layout, plu.padStart(layout.itemDigits, '0'), 455);
+            if (label) {
+              say(`\n2. A scale label for 0.455 kg of a weighed item (${label}):`);
+              snap = await step(service, 'scan', { type: 'SCAN', data: label });
+              showCart(snap);
+            }
+          }
+
+          say('\n3. A mistyped code is refused and the cart stays as it was:');
+          snap = await step(service, 'scan', { type: 'SCAN', data: '6901234567890' });
+
+          say('\n4. The customer takes 3 of the first item, and a damaged box gets 10% off:');
+          const first = snap.context.cart.lines[0];
+          if (first) {
+            snap = await step(service, 'quantity', { type: 'SET_QUANTITY', lineNo: first.lineNo, quantityMilli: 3000 });
+            snap = await step(service, 'discount', { type: 'LINE_DISCOUNT', lineNo: first.lineNo, discount: { percentBps: 1000 }, reason: 'damaged box' });
+          }
+          showCart(snap);
+
+          say('\n5. Payment in cash:');
+          snap = await step(service, 'tender', { type: 'TENDER' });
+          const due = amountDue(computeTotals(snap.context.cart), snap.context.tenders, config.cashRounding);
+          const received = Math.ceil(due.cashDue / 10_000) * 10_000 || 10_000;
+          say(`    due ${displayMoney({ amount: due.cashDue, currency: config.currency })}, customer hands over ${displayMoney({ amount: received, currency: config.currency })}`);
+          say('\n6. The sale is committed, then the receipt prints:');
+          snap = await step(service, 'cash', { type: 'TENDER_CASH', received });
+          const last = snap.context.lastSale;
+          if (!last) throw new Error('the training sale did not complete');
+          say(`\n   receipt ${last.receiptNo}, change ${displayMoney({ amount: last.change, currency: config.currency })}`);
+        } finally {
+          service.stop();
+        }
+        const report = verifyStore(terminal.db);
+        say(
+          report.ok
+            ? `\n7. kassa verify: ok (${report.checked.sales} training sales, journal of ${report.checked.journalRows} rows intact)`
+            : `\n7. kassa verify: FAILED: ${report.problems[0]?.message ?? ''}`,
+        );
+        if (!report.ok) process.exitCode = 1;
+      } finally {
+        await terminal.close();
+        if (opts.fresh) rmSync(dir, { recursive: true, force: true });
+      }
+    });
+}

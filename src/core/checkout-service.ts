@@ -1,0 +1,311 @@
+// Runs the checkout machine for a terminal: provides its effects (catalog lookup, search, the
+// one-transaction commit, the receipt, journalled cancels), persists its snapshot on every
+// transition that changes the sale, and restores the sale in progress after a crash.
+import { ulid } from 'ulid';
+import { createActor, waitFor, type Actor, type SnapshotFrom } from 'xstate';
+import {
+  checkoutMachineVersion,
+  provideCheckout,
+  type CheckoutContext,
+  type CheckoutEvent,
+  type CheckoutInput,
+  type LookupInput,
+  type LookupResult,
+  type SearchHit,
+} from '../../state-machines/checkout.machine.ts';
+import { classifyScan } from '../domain/barcodes/classify-scan.ts';
+import type { Product } from '../domain/product.ts';
+import { productName } from '../domain/product.ts';
+import { buildReceiptModel } from '../domain/receipt.ts';
+import type { KassaConfig } from './config.ts';
+import { CatalogRepository } from './db/catalog.ts';
+import { appendJournal } from './db/journal.ts';
+import type { Db } from './db/open.ts';
+import { cancelSale, commitSale, getSale } from './db/sales.ts';
+import { deleteSnapshot, loadSnapshot, saveSnapshot } from './db/snapshots.ts';
+import type { Logger } from './logger.ts';
+import type { ReceiptPrinter } from './receipt-printer.ts';
+
+export const CHECKOUT_MACHINE_ID = 'checkout';
+
+type CheckoutLogic = ReturnType<typeof provideCheckout>;
+export type CheckoutActor = Actor<CheckoutLogic>;
+export type CheckoutSnapshot = SnapshotFrom<CheckoutLogic>;
+
+export interface CheckoutServiceOptions {
+  readonly db: Db;
+  readonly config: KassaConfig;
+  readonly logger: Logger;
+  readonly printer: ReceiptPrinter;
+  /** Clock, for tests. */
+  readonly now?: () => Date;
+}
+
+export interface RecoveryReport {
+  /** A snapshot was found and restored. */
+  readonly restored: boolean;
+  /** The state and sale it came back in, when a sale was open. */
+  readonly state: string | null;
+  readonly saleId: string | null;
+  readonly lines: number;
+  /** Why a snapshot was found but not restored. */
+  readonly discarded: string | null;
+}
+
+export interface CheckoutService {
+  readonly actor: CheckoutActor;
+  readonly recovery: RecoveryReport;
+  /** Sends an event, stamping sale ids and times on the events that need them. */
+  send(event: DistributiveOmit<CheckoutEvent, 'saleId' | 'at'> | CheckoutEvent): void;
+  /** Resolves once no effect is running (lookups, commit, receipt, cancel). */
+  settle(timeoutMs?: number): Promise<CheckoutSnapshot>;
+  stop(): void;
+}
+
+type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
+
+/** Sale ids are made on the terminal: a ULID (time-ordered, unique) plus the terminal id. */
+export function newSaleId(terminalId: string): string {
+  return `${ulid()}-${terminalId}`;
+}
+
+function stateName(snapshot: CheckoutSnapshot): string {
+  const v = snapshot.value;
+  if (typeof v === 'string') return v;
+  return Object.entries(v)
+    .map(([k, sub]) => (typeof sub === 'string' ? `${k}.${sub}` : k))
+    .join(',');
+}
+
+/** States in which an effect is running and the machine will move on by itself. */
+const BUSY = ['inSale.lookingUp', 'inSale.searching', 'completing', 'receipt', 'cancelling'];
+
+export function isSettled(snapshot: CheckoutSnapshot): boolean {
+  const name = stateName(snapshot);
+  return !BUSY.some((b) => name === b || name.startsWith(`${b}.`));
+}
+
+export function checkoutInput(config: KassaConfig): CheckoutInput {
+  return {
+    terminal: {
+      terminalId: config.terminalId,
+      cashier: config.cashier,
+      lang: config.language,
+      currency: config.currency,
+      training: config.training,
+    },
+    limits: {
+      maxQuantityMilli: config.limits.maxQuantity * 1000,
+      maxWeightGrams: Math.round(config.limits.maxWeightKg * 1000),
+      maxLines: config.limits.maxLines,
+      maxLineAmount: 100_000_000,
+    },
+    rounding: config.cashRounding,
+  };
+}
+
+export function startCheckout(options: CheckoutServiceOptions): CheckoutService {
+  const { db, config, logger, printer } = options;
+  const now = options.now ?? (() => new Date());
+  const catalog = new CatalogRepository(db);
+  const taxClasses = new Map(config.taxClasses.map((t) => [t.id, t]));
+  let actor: CheckoutActor | undefined;
+
+  function itemFrom(product: Product, source: string, extra: { weightGrams?: number; fixedGross?: number; quantityMilli?: number }): LookupResult {
+    const name = productName(product, config.language);
+    if (!product.active) return { ok: false, error: `${name} (SKU ${product.sku}) is not for sale: it is inactive in the catalog` };
+    const taxClass = taxClasses.get(product.taxClass);
+    if (!taxClass) return { ok: false, error: `${name} (SKU ${product.sku}) has tax class "${product.taxClass}", which this terminal's config does not define` };
+    if (product.price.currency !== config.currency) {
+      return { ok: false, error: `${name} (SKU ${product.sku}) is priced in ${product.price.currency}, this terminal sells in ${config.currency}` };
+    }
+    if (extra.weightGrams !== undefined && product.unit !== 'kg') {
+      return { ok: false, error: `${name} (SKU ${product.sku}) is sold per item, but the label carries a weight` };
+    }
+    if (extra.weightGrams === undefined && extra.fixedGross === undefined && product.unit === 'kg' && source !== 'search' && extra.quantityMilli === undefined) {
+      return { ok: false, error: `${name} (SKU ${product.sku}) is sold by weight: weigh it or scan its scale label` };
+    }
+    return { ok: true, item: { product, taxClass, source, lang: config.language, ...extra } };
+  }
+
+  function lookupByKey(key: string, altKey: string | undefined, data: string): Product | LookupResult {
+    const product = catalog.findByBarcode(key) ?? (altKey ? catalog.findByBarcode(altKey) : null);
+    return product ?? { ok: false, error: `unknown barcode ${data.trim()}: no product in the catalog has it` };
+  }
+
+  async function lookupItem(input: LookupInput): Promise<LookupResult> {
+    if (input.sku !== undefined) {
+      const product = catalog.findBySku(input.sku);
+      if (!product) return { ok: false, error: `unknown SKU "${input.sku}": no such product in the catalog` };
+      const q = input.quantityMilli;
+      return itemFrom(product, 'manual', product.unit === 'kg' ? (q === undefined ? {} : { weightGrams: q, quantityMilli: q }) : q === undefined ? {} : { quantityMilli: q });
+    }
+    const data = input.data ?? '';
+    const scan = classifyScan(data, config.scan, config.currency);
+    switch (scan.kind) {
+      case 'product': {
+        const found = lookupByKey(scan.key, scan.altKey, data);
+        if ('ok' in found) return found;
+        return itemFrom(found, data, input.quantityMilli === undefined ? {} : { quantityMilli: input.quantityMilli });
+      }
+      case 'weighted-product': {
+        const found = lookupByKey(scan.key, undefined, data);
+        if ('ok' in found) return found;
+        return itemFrom(found, data, { weightGrams: scan.weightGrams });
+      }
+      case 'priced-product': {
+        const found = lookupByKey(scan.key, undefined, data);
+        if ('ok' in found) return found;
+        return itemFrom(found, data, { fixedGross: scan.price.amount });
+      }
+      case 'payment-code':
+        return {
+          ok: false,
+          error: `this is a customer's ${scan.wallet === 'alipay' ? 'Alipay' : 'WeChat Pay'} payment code, not an item; wallet payments are not enabled on this terminal, take cash`,
+        };
+      case 'coupon':
+        return { ok: false, error: `coupon ${scan.code} cannot be redeemed: this terminal has no promotions configured` };
+      case 'member':
+        return { ok: false, error: `member card ${scan.code} cannot be used: this terminal has no member programme configured` };
+      case 'unknown':
+        return { ok: false, error: `cannot use this scan: ${scan.reason}` };
+    }
+  }
+
+  async function searchCatalog({ query }: { query: string }): Promise<SearchHit[]> {
+    return catalog.searchProducts(query, { limit: 20 }).map((p) => ({
+      sku: p.sku,
+      name: productName(p, config.language),
+      price: p.price.amount,
+      unit: p.unit,
+    }));
+  }
+
+  /** The snapshot to store with a commit or cancel: the machine as it is while the effect runs. */
+  async function currentSnapshot(): Promise<unknown> {
+    // The invoked effect starts inside the transition; wait a tick so the parent's snapshot
+    // shows the state that invoked it (restoring it re-runs the effect, which is idempotent).
+    await Promise.resolve();
+    return actor?.getPersistedSnapshot();
+  }
+
+  const logic = provideCheckout({
+    lookupItem: (input) => lookupItem(input),
+    searchCatalog: (input) => searchCatalog(input),
+    async commitSale(input) {
+      const snapshot = await currentSnapshot();
+      const result = commitSale(db, {
+        record: input.sale,
+        snapshot: { machineId: CHECKOUT_MACHINE_ID, version: checkoutMachineVersion, value: snapshot },
+        at: input.sale.completedAt,
+      });
+      logger.info({ saleId: input.sale.id, receiptNo: result.receiptNo, total: input.sale.total, again: result.alreadyCommitted }, 'sale committed');
+      return { receiptNo: result.receiptNo };
+    },
+    async printReceipt({ saleId }) {
+      const record = getSale(db, saleId);
+      if (!record) throw new Error(`sale ${saleId} is not in the store; nothing to print`);
+      const taxLabels = Object.fromEntries(config.taxClasses.map((t) => [t.id, t.label]));
+      await printer.print(buildReceiptModel(record, { lang: config.language, header: [config.storeName], taxLabels }), record);
+    },
+    async journalCancel(input) {
+      const snapshot = await currentSnapshot();
+      const result = cancelSale(db, {
+        saleId: input.saleId,
+        terminalId: config.terminalId,
+        reason: input.reason,
+        cart: input.cart,
+        at: now().toISOString(),
+        snapshot: { machineId: CHECKOUT_MACHINE_ID, version: checkoutMachineVersion, value: snapshot },
+      });
+      logger.info({ saleId: input.saleId, reason: input.reason, again: result.alreadyCancelled }, 'sale cancelled');
+    },
+  });
+
+  // Restore the machine as it was, if a snapshot was left behind.
+  const input = checkoutInput(config);
+  const stored = loadSnapshot(db, CHECKOUT_MACHINE_ID);
+  let recovery: RecoveryReport = { restored: false, state: null, saleId: null, lines: 0, discarded: null };
+  let created: CheckoutActor;
+  const at = now().toISOString();
+  if (stored && stored.version !== checkoutMachineVersion) {
+    recovery = { ...recovery, discarded: `snapshot version ${stored.version} is not this Kassa's checkout version ${checkoutMachineVersion}` };
+    created = createActor(logic, { input });
+  } else if (stored) {
+    try {
+      created = createActor(logic, { input, snapshot: stored.snapshot as CheckoutSnapshot });
+      const snap = created.getSnapshot();
+      recovery = { restored: true, state: stateName(snap), saleId: snap.context.saleId, lines: snap.context.cart.lines.length, discarded: null };
+    } catch (err) {
+      recovery = { ...recovery, discarded: `snapshot could not be restored: ${(err as Error).message}` };
+      created = createActor(logic, { input });
+    }
+  } else {
+    created = createActor(logic, { input });
+  }
+  actor = created;
+  if (recovery.discarded !== null) logger.error({ reason: recovery.discarded }, 'checkout snapshot discarded');
+  if (recovery.restored && recovery.saleId !== null) {
+    db.transaction(() =>
+      appendJournal(db, {
+        terminalId: config.terminalId,
+        kind: 'snapshot.recovered',
+        ref: recovery.saleId,
+        payload: { state: recovery.state, lines: recovery.lines, parked: created.getSnapshot().context.parked.length },
+        at,
+      }),
+    ).immediate();
+    logger.warn({ saleId: recovery.saleId, state: recovery.state, lines: recovery.lines }, 'sale in progress restored after restart');
+  }
+
+  // Persist on every transition that changes the sale (or the state it is in).
+  let last: { value: unknown; ctx: CheckoutContext } | null = null;
+  const changed = (snap: CheckoutSnapshot): boolean => {
+    const c = snap.context;
+    if (!last) return true;
+    const p = last.ctx;
+    return (
+      JSON.stringify(snap.value) !== JSON.stringify(last.value) ||
+      c.saleId !== p.saleId ||
+      c.cart !== p.cart ||
+      c.tenders !== p.tenders ||
+      c.parked !== p.parked ||
+      c.pendingCommit !== p.pendingCommit ||
+      c.lookupQueue !== p.lookupQueue
+    );
+  };
+  created.subscribe({
+    next(snap) {
+      if (!changed(snap)) return;
+      last = { value: snap.value, ctx: snap.context };
+      saveSnapshot(db, CHECKOUT_MACHINE_ID, checkoutMachineVersion, created.getPersistedSnapshot(), now().toISOString());
+    },
+    error(err) {
+      logger.error({ err }, 'checkout machine stopped with an error');
+    },
+  });
+  created.start();
+
+  return {
+    actor: created,
+    recovery,
+    send(event) {
+      const stamped = { ...event } as Record<string, unknown>;
+      const t = stamped.type;
+      if ((t === 'START' || t === 'SCAN' || t === 'ADD') && stamped.saleId === undefined) stamped.saleId = newSaleId(config.terminalId);
+      if (stamped.at === undefined) stamped.at = now().toISOString();
+      created.send(stamped as CheckoutEvent);
+    },
+    settle(timeoutMs = 10_000) {
+      return waitFor(created, isSettled, { timeout: timeoutMs });
+    },
+    stop() {
+      created.stop();
+    },
+  };
+}
+
+/** Removes a stored snapshot (used when a terminal is reset for training). */
+export function forgetCheckout(db: Db): void {
+  deleteSnapshot(db, CHECKOUT_MACHINE_ID);
+}
