@@ -39,6 +39,9 @@ export interface CheckoutServiceOptions {
   readonly printer: ReceiptPrinter;
   /** Clock, for tests. */
   readonly now?: () => Date;
+  /** Called right before and right after each snapshot is durably saved (the crash test reports them). */
+  readonly onSnapshotSaving?: (snapshot: CheckoutSnapshot) => void;
+  readonly onSnapshotSaved?: (snapshot: CheckoutSnapshot) => void;
 }
 
 export interface RecoveryReport {
@@ -278,7 +281,9 @@ export function startCheckout(options: CheckoutServiceOptions): CheckoutService 
     next(snap) {
       if (!changed(snap)) return;
       last = { value: snap.value, ctx: snap.context };
+      options.onSnapshotSaving?.(snap);
       saveSnapshot(db, CHECKOUT_MACHINE_ID, checkoutMachineVersion, created.getPersistedSnapshot(), now().toISOString());
+      options.onSnapshotSaved?.(snap);
     },
     error(err) {
       logger.error({ err }, 'checkout machine stopped with an error');
