@@ -8,12 +8,14 @@ import { registerSalesCommands } from './commands/sales.ts';
 import { registerSimulate } from './commands/simulate.ts';
 import { registerTrain } from './commands/train.ts';
 import { isUserError } from './errors.ts';
+import pkg from '../../package.json' with { type: 'json' };
 
 export function buildProgram(): Command {
   const program = new Command();
   program
     .name('kassa')
     .description('Kassa point-of-sale terminal: catalog, sales, simulation and checks from the command line.')
+    .version(pkg.version)
     .addOption(
       new Option('--data-dir <dir>', 'terminal data folder (default: $KASSA_DATA_DIR, else $XDG_DATA_HOME/kassa or ~/.local/share/kassa)'),
     )

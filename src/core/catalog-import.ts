@@ -92,7 +92,9 @@ const PROGRESS_INTERVAL_MS = 100;
 /** A record longer than this is a runaway quote, not a product. */
 const MAX_RECORD_BYTES = 1 << 20;
 /** Page cache while importing (KiB, negative as SQLite wants): keeps index pages of a big catalog hot. */
-const IMPORT_CACHE_KIB = 128 * 1024;
+const IMPORT_CACHE_KIB = 32 * 1024;
+/** Renamed products above which the import merges the search index before committing. */
+const REINDEX_OPTIMIZE_ROWS = 10_000;
 
 const CONTROL = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]/u;
 const BARCODE_SEPARATOR = /[|;]/;
@@ -248,6 +250,7 @@ class ImportPass {
   inserted = 0;
   updated = 0;
   unchanged = 0;
+  reindexed = 0;
 
   constructor(
     readonly db: Db,
@@ -308,6 +311,10 @@ class ImportPass {
     this.#lastLine = endLine;
     if (this.#fatal) return;
     if (record !== null && record.every((f) => f.trim() === '')) return; // a line of blanks
+    if (this.#columns === null && err.code !== 'CSV_QUOTE_NOT_CLOSED') {
+      this.fail(start, `header: malformed CSV: ${err.message.replace(/\s*at line \d+/, '')}`);
+      return;
+    }
     if (err.code !== 'CSV_QUOTE_NOT_CLOSED' && err.code !== 'CSV_MAX_RECORD_SIZE') this.rows += 1;
     switch (err.code) {
       case 'CSV_QUOTE_NOT_CLOSED':
@@ -485,6 +492,7 @@ class ImportPass {
       this.inserted += r.inserted;
       this.updated += r.updated;
       this.unchanged += r.unchanged;
+      this.reindexed += r.reindexed;
     }
     this.#batch = [];
   }
@@ -571,6 +579,7 @@ async function importOnce(db: Db, file: string, options: ImportOptions, s: Attem
     open = false;
   };
   try {
+    catalogRepository(db).bulkSearchWrites(true); // rolled back with everything else on failure
     const pass = new ImportPass(db, options, s.skip, maxErrors);
     const decoder = new InputDecoder(s.encoding, s.auto);
     let failure: unknown = null;
@@ -661,6 +670,11 @@ async function importOnce(db: Db, file: string, options: ImportOptions, s: Attem
         result: { ...base, committed: false, imported: 0, updated: 0, unchanged: 0, skipped: pass.rows },
       };
     }
+    const repo = catalogRepository(db);
+    repo.bulkSearchWrites(false);
+    // Many replaced search entries leave the index full of tombstones: merge them away now, in
+    // the import's transaction, rather than in some later small write.
+    if (pass.reindexed >= REINDEX_OPTIMIZE_ROWS) repo.optimizeSearchIndex();
     db.exec('COMMIT');
     open = false;
     return {
@@ -674,11 +688,8 @@ async function importOnce(db: Db, file: string, options: ImportOptions, s: Attem
         skipped: pass.invalidRows,
       },
     };
-  } catch (err) {
-    rollback();
-    throw err;
   } finally {
-    rollback();
+    rollback(); // no-op after COMMIT
     db.pragma(`cache_size = ${cacheBefore}`);
   }
 }

@@ -112,7 +112,8 @@ export function startCheckout(options: CheckoutServiceOptions): CheckoutService 
   const now = options.now ?? (() => new Date());
   const catalog = new CatalogRepository(db);
   const taxClasses = new Map(config.taxClasses.map((t) => [t.id, t]));
-  let actor: CheckoutActor | undefined;
+  // Set once the actor exists; the effects below only run after that.
+  const self: { actor?: CheckoutActor } = {};
 
   function itemFrom(product: Product, source: string, extra: { weightGrams?: number; fixedGross?: number; quantityMilli?: number }): LookupResult {
     const name = productName(product, config.language);
@@ -189,7 +190,7 @@ export function startCheckout(options: CheckoutServiceOptions): CheckoutService 
     // The invoked effect starts inside the transition; wait a tick so the parent's snapshot
     // shows the state that invoked it (restoring it re-runs the effect, which is idempotent).
     await Promise.resolve();
-    return actor?.getPersistedSnapshot();
+    return self.actor?.getPersistedSnapshot();
   }
 
   const logic = provideCheckout({
@@ -246,7 +247,7 @@ export function startCheckout(options: CheckoutServiceOptions): CheckoutService 
   } else {
     created = createActor(logic, { input });
   }
-  actor = created;
+  self.actor = created;
   if (recovery.discarded !== null) logger.error({ reason: recovery.discarded }, 'checkout snapshot discarded');
   if (recovery.restored && recovery.saleId !== null) {
     db.transaction(() =>

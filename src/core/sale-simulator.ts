@@ -149,20 +149,20 @@ export async function simulateSales(service: CheckoutService, db: Db, config: Ka
       const target = live[Math.floor(random() * live.length)];
       const r = random();
       if (target && r < 0.1 && target.unit === 'each') {
-        snap = await step({ type: 'SET_QUANTITY', lineNo: target.lineNo, quantityMilli: (2 + Math.floor(random() * 4)) * 1000 });
+        await step({ type: 'SET_QUANTITY', lineNo: target.lineNo, quantityMilli: (2 + Math.floor(random() * 4)) * 1000 });
       } else if (target && r < 0.15 && live.length > 1) {
-        snap = await step({ type: 'VOID_LINE', lineNo: target.lineNo, reason: 'customer changed mind' });
+        await step({ type: 'VOID_LINE', lineNo: target.lineNo, reason: 'customer changed mind' });
         voids++;
       } else if (target && r < 0.2) {
-        snap = await step({ type: 'LINE_DISCOUNT', lineNo: target.lineNo, discount: { percentBps: 1000 }, reason: 'damaged packaging' });
+        await step({ type: 'LINE_DISCOUNT', lineNo: target.lineNo, discount: { percentBps: 1000 }, reason: 'damaged packaging' });
         discounts++;
       } else if (r < 0.23) {
-        snap = await step({ type: 'BASKET_DISCOUNT', discount: { percentBps: 500 }, reason: 'loyal customer' });
+        await step({ type: 'BASKET_DISCOUNT', discount: { percentBps: 500 }, reason: 'loyal customer' });
         discounts++;
       } else if (r < 0.25) {
         const saleId = snap.context.saleId ?? '';
-        snap = await step({ type: 'PARK' });
-        snap = await step({ type: 'RESUME', saleId });
+        await step({ type: 'PARK' });
+        await step({ type: 'RESUME', saleId });
         parkedAndResumed++;
       } else if (r < 0.27) {
         snap = await step({ type: 'CANCEL', reason: 'customer left' });

@@ -17,6 +17,8 @@ export interface SaleLineRecord {
   readonly unitPrice: number;
   /** Catalog price when the cashier overrode it; null otherwise. */
   readonly originalUnitPrice: number | null;
+  /** Why the cashier overrode the price (journalled with the sale); null when not overridden. */
+  readonly overrideReason: string | null;
   /** Line amount before any discount: round(unitPrice × quantityMilli / 1000), or the embedded price. */
   readonly gross: number;
   /**

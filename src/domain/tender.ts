@@ -229,6 +229,7 @@ export function buildSaleRecord(input: BuildSaleInput): SaleRecord {
       quantityMilli: l.quantityMilli,
       unitPrice: l.unitPrice,
       originalUnitPrice: l.originalUnitPrice,
+      overrideReason: l.originalUnitPrice === null ? null : l.overrideReason,
       gross: t.gross,
       grossEmbedded: l.fixedGross !== null,
       lineDiscount: t.lineDiscount,
@@ -309,6 +310,8 @@ export function verifySaleRecord(r: SaleRecord, rounding?: CashRounding): string
     if (l.unit === 'each' && l.quantityMilli % 1000 !== 0) bad(`quantity ${l.quantityMilli / 1000} is not a whole number of items`);
     if (l.unitPrice < 0) bad(`unit price ${fmt(l.unitPrice)} is negative`);
     if (l.originalUnitPrice !== null && l.originalUnitPrice === l.unitPrice) bad('is flagged as overridden but has the catalog price');
+    if (l.originalUnitPrice !== null && !l.overrideReason) bad('has a price override without a reason');
+    if (l.originalUnitPrice === null && l.overrideReason !== null) bad('has an override reason but no override');
     if (!l.grossEmbedded) {
       const expected = l.unitPrice * l.quantityMilli;
       const gross = Number.isSafeInteger(expected) ? divRoundHalfAwayFromZero(expected, 1000) : NaN;

@@ -107,6 +107,7 @@ export function makeSale(spec: SaleSpec = {}): UncommittedSale {
       quantityMilli: l.quantityMilli ?? 1000,
       unitPrice: l.unitPrice,
       originalUnitPrice: l.originalUnitPrice ?? null,
+      overrideReason: l.originalUnitPrice === undefined ? null : 'price match',
       gross,
       grossEmbedded: false,
       lineDiscount,

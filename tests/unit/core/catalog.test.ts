@@ -66,11 +66,12 @@ describe('buildFtsQuery', () => {
 
 describe('upsertProducts', () => {
   it('inserts, updates and recognizes unchanged products', () => {
-    expect(repo.upsertProducts([product('A'), product('B')])).toEqual({ inserted: 2, updated: 0, unchanged: 0 });
+    expect(repo.upsertProducts([product('A'), product('B')])).toEqual({ inserted: 2, updated: 0, unchanged: 0, reindexed: 0 });
     expect(repo.upsertProducts([product('A'), product('B', { price: { amount: 1, currency: 'CNY' } })])).toEqual({
       inserted: 0,
       updated: 1,
       unchanged: 1,
+      reindexed: 0,
     });
     expect(repo.findBySku('B')?.price.amount).toBe(1);
     expect(repo.countProducts()).toBe(2);

@@ -1,0 +1,217 @@
+// `npm run bench`: the speed targets of the checkout core, measured on a 1,000,000-product
+// catalog. Prints one JSON line per figure ({"bench","value","unit"}) and records them in
+// tests/bench/README.md with the command that produced them.
+//
+//   KASSA_BENCH_PRODUCTS=1000000  catalog size (smaller for a quick look; README is only
+//                                 rewritten for the full size)
+//   KASSA_BENCH_DIR=/path         where the data lives (default: a temp folder, removed after)
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir, totalmem } from 'node:os';
+import { join, resolve } from 'node:path';
+import Database from 'better-sqlite3';
+import { importCatalog } from '../../src/core/catalog-import.ts';
+import { CatalogRepository } from '../../src/core/db/catalog.ts';
+import { applyPragmas, openDatabase } from '../../src/core/db/open.ts';
+import { commitSale } from '../../src/core/db/sales.ts';
+import { demoBarcodeFor, writeDemoCatalog } from '../../src/core/demo-data.ts';
+import { DEFAULT_TAX_CLASSES } from '../../src/domain/tax-class.ts';
+import { normalizeBarcode } from '../../src/domain/barcodes/normalize.ts';
+import { addItem, emptyCart } from '../../src/domain/cart.ts';
+import { applyTender, buildSaleRecord, NO_CASH_ROUNDING } from '../../src/domain/tender.ts';
+import { computeTotals } from '../../src/domain/cart.ts';
+import { money } from '../../src/domain/money.ts';
+import { seededRandom } from '../../src/core/sale-simulator.ts';
+
+const PRODUCTS = Number(process.env.KASSA_BENCH_PRODUCTS ?? 1_000_000);
+const FULL = PRODUCTS === 1_000_000;
+const ROOT = resolve(import.meta.dirname, '../..');
+const results: { bench: string; value: number; unit: string; target: string; note: string }[] = [];
+
+function emit(bench: string, value: number, unit: string, target: string, note = ''): void {
+  const rounded = Number(value.toPrecision(4));
+  results.push({ bench, value: rounded, unit, target, note });
+  process.stdout.write(`${JSON.stringify({ bench, value: rounded, unit })}\n`);
+}
+
+function log(message: string): void {
+  process.stderr.write(`bench: ${message}\n`);
+}
+
+function percentile(samples: number[], p: number): number {
+  const sorted = [...samples].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? NaN;
+}
+
+const ms = (start: bigint) => Number(process.hrtime.bigint() - start) / 1e6;
+
+const ownDir = process.env.KASSA_BENCH_DIR === undefined;
+const dir = process.env.KASSA_BENCH_DIR ?? mkdtempSync(join(tmpdir(), 'kassa-bench-'));
+const csv = join(dir, 'catalog.csv');
+const dbFile = join(dir, 'kassa.db');
+log(`${PRODUCTS.toLocaleString('en-US')} products in ${dir}`);
+
+try {
+  // --- import_1m_s ---------------------------------------------------------------------------
+  rmSync(dbFile, { force: true });
+  rmSync(`${dbFile}-wal`, { force: true });
+  rmSync(`${dbFile}-shm`, { force: true });
+  let t = process.hrtime.bigint();
+  await writeDemoCatalog(csv, { products: PRODUCTS, seed: 1, currency: 'CNY' });
+  log(`wrote the CSV (${(statSync(csv).size / 1e6).toFixed(0)} MB) in ${(ms(t) / 1000).toFixed(1)} s`);
+  {
+    const db = openDatabase(dbFile);
+    let lastShown = 0;
+    t = process.hrtime.bigint();
+    const result = await importCatalog(db, csv, {
+      currency: 'CNY',
+      taxClasses: DEFAULT_TAX_CLASSES,
+      onProgress: (p) => {
+        const pct = Math.floor((p.bytesRead / p.totalBytes) * 10);
+        if (pct > lastShown) {
+          lastShown = pct;
+          log(`importing ${pct * 10}%`);
+        }
+      },
+    });
+    const seconds = ms(t) / 1000;
+    db.close();
+    if (!result.committed || result.imported !== PRODUCTS) throw new Error(`import failed: ${JSON.stringify(result.errors.slice(0, 3))}`);
+    emit(FULL ? 'import_1m_s' : 'import_s', seconds, 's', '≤ 30', `${PRODUCTS.toLocaleString('en-US')} rows, one transaction, FTS included`);
+  }
+
+  // --- startup_1m_ms (fresh process, the core from start to ready) ----------------------------
+  {
+    const runs: number[] = [];
+    const rss: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      const child = spawnSync(process.execPath, [join(ROOT, 'src/cli/run-ts.js'), join(ROOT, 'tests/bench/startup-child.ts'), dir, String(PRODUCTS)], { encoding: 'utf8' });
+      if (child.status !== 0) throw new Error(`startup child failed: ${child.stderr}`);
+      const r = JSON.parse(child.stdout.trim().split('\n').pop() ?? '{}') as { readyMs: number; rssMb: number };
+      runs.push(r.readyMs);
+      rss.push(r.rssMb);
+    }
+    emit(FULL ? 'startup_1m_ms' : 'startup_ms', percentile(runs, 50), 'ms', '≤ 1000', `median of 5 fresh processes: open data dir, config, log, migrate check, restore checkout, first lookup`);
+    emit(FULL ? 'startup_1m_rss_mb' : 'startup_rss_mb', Math.max(...rss), 'MB', 'flat', 'resident memory at ready: the catalog is not loaded into memory');
+  }
+
+  // --- barcode_lookup_p99_ms -------------------------------------------------------------------
+  const db = openDatabase(dbFile);
+  const catalog = new CatalogRepository(db);
+  const random = seededRandom(99);
+  {
+    const keys: string[] = [];
+    for (let i = 0; i < 100_000; i++) {
+      const n = normalizeBarcode(demoBarcodeFor(Math.floor(random() * PRODUCTS)));
+      if (n.ok) keys.push(n.key);
+    }
+    for (const k of keys.slice(0, 5000)) catalog.findByBarcode(k); // warm the statement cache
+    const samples: number[] = [];
+    let found = 0;
+    for (const k of keys) {
+      const s = process.hrtime.bigint();
+      if (catalog.findByBarcode(k)) found++;
+      samples.push(ms(s));
+    }
+    if (found !== keys.length) throw new Error(`only ${found} of ${keys.length} barcodes found`);
+    emit(FULL ? 'barcode_lookup_p99_ms' : 'barcode_lookup_p99_ms_small', percentile(samples, 99), 'ms', '≤ 0.2', `${keys.length.toLocaleString('en-US')} random lookups of existing EAN-13s`);
+  }
+
+  // --- search_p95_ms ---------------------------------------------------------------------------
+  {
+    const queries = [
+      'a', 'ap', 'app', 'appl', 'ban', 'or', 'fre', 'org', 'milk', 'ric', 'sp', 'gre', 'organic app', 'fresh ban',
+      '苹', '苹果', '香蕉', '有机', '鸡', '牛奶', '西红柿', '鲜', '大米', '橙', '有机苹果', '新疆',
+      'P00012', 'P0005', 'P12', 'P0999999',
+    ];
+    for (const q of queries) catalog.searchProducts(q, { limit: 20 });
+    const samples: number[] = [];
+    for (let i = 0; i < 3000; i++) {
+      const q = queries[Math.floor(random() * queries.length)] ?? 'a';
+      const s = process.hrtime.bigint();
+      catalog.searchProducts(q, { limit: 20 });
+      samples.push(ms(s));
+    }
+    emit(FULL ? 'search_p95_ms' : 'search_p95_ms_small', percentile(samples, 95), 'ms', '≤ 20', `3,000 searches over ${queries.length} queries: 1–4 letter prefixes, 1–4 CJK characters, SKU prefixes, two-word`);
+  }
+  db.close();
+
+  // --- sale_commit_ratio -------------------------------------------------------------------------
+  {
+    const N = 2000;
+    const raw = new Database(join(dir, 'raw.db'));
+    applyPragmas(raw);
+    raw.exec('CREATE TABLE IF NOT EXISTS t (id INTEGER PRIMARY KEY, payload TEXT NOT NULL)');
+    const insert = raw.prepare('INSERT INTO t (payload) VALUES (?)');
+    const one = raw.transaction((p: string) => insert.run(p));
+    const payload = 'x'.repeat(300);
+    for (let i = 0; i < 200; i++) one(payload);
+    t = process.hrtime.bigint();
+    for (let i = 0; i < N; i++) one(payload);
+    const rawPerSecond = N / (ms(t) / 1000);
+    raw.close();
+
+    const salesDb = openDatabase(join(dir, 'sales.db'));
+    const tax = DEFAULT_TAX_CLASSES[0];
+    if (!tax) throw new Error('no tax class');
+    let cart = emptyCart('CNY');
+    for (let i = 0; i < 10; i++) {
+      cart = addItem(cart, {
+        product: { sku: `SKU${i}`, nameZh: `商品${i}`, nameEn: `Item ${i}`, price: money(199 + i * 37, 'CNY'), unit: 'each', taxClass: tax.id },
+        taxClass: tax,
+        source: 'bench',
+        lang: 'zh-CN',
+      });
+    }
+    const totals = computeTotals(cart);
+    const paid = applyTender({ currency: 'CNY', total: totals.total, rounding: NO_CASH_ROUNDING, tenders: [] }, { method: 'cash', amount: totals.total + 500 });
+    const snapshot = { value: 'completing', context: { cart, tenders: paid.tenders } };
+    const commitOne = (i: number) => {
+      const record = buildSaleRecord({
+        cart,
+        tenders: paid.tenders,
+        rounding: NO_CASH_ROUNDING,
+        id: `BENCH${String(i).padStart(8, '0')}-T01`,
+        terminalId: 'T01',
+        receiptNo: 0,
+        cashier: 'bench',
+        startedAt: new Date().toISOString(),
+        completedAt: new Date().toISOString(),
+        training: false,
+      });
+      const { receiptNo: _r, ...uncommitted } = record;
+      commitSale(salesDb, { record: uncommitted, snapshot: { machineId: 'checkout', version: 1, value: snapshot }, at: record.completedAt });
+    };
+    for (let i = 0; i < 200; i++) commitOne(i);
+    t = process.hrtime.bigint();
+    for (let i = 200; i < 200 + N; i++) commitOne(i);
+    const salesPerSecond = N / (ms(t) / 1000);
+    salesDb.close();
+    emit('sale_commit_ratio', salesPerSecond / rawPerSecond, 'ratio', '≥ 0.5', `${salesPerSecond.toFixed(0)} sales/s (10 lines, 1 tender, journal, outbox, snapshot) ÷ ${rawPerSecond.toFixed(0)} raw single-row commits/s, WAL + synchronous=FULL`);
+  }
+
+  if (FULL) writeReadme();
+} finally {
+  if (ownDir) rmSync(dir, { recursive: true, force: true });
+}
+
+function writeReadme(): void {
+  const file = join(ROOT, 'tests/bench/README.md');
+  const text = readFileSync(file, 'utf8');
+  const begin = '<!-- bench:results -->';
+  const end = '<!-- /bench:results -->';
+  const head = text.slice(0, text.indexOf(begin) + begin.length);
+  const tail = text.slice(text.indexOf(end));
+  if (!text.includes(begin) || !text.includes(end)) throw new Error(`${file} lacks the ${begin} markers`);
+  const cpu = cpus()[0]?.model ?? 'unknown CPU';
+  const rows = results.map((r) => `| \`${r.bench}\` | ${r.value} ${r.unit} | ${r.target} | ${r.note} |`).join('\n');
+  const body = `
+Measured ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC with \`npm run bench\` on ${cpus().length} × ${cpu}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}:
+
+| bench | value | target | how |
+|---|---|---|---|
+${rows}
+`;
+  writeFileSync(file, `${head}\n${body}\n${tail}`);
+  log(`recorded in ${file}`);
+}
