@@ -20,6 +20,7 @@ export function buildProgram(): Command {
       new Option('--data-dir <dir>', 'terminal data folder (default: $KASSA_DATA_DIR, else $XDG_DATA_HOME/kassa or ~/.local/share/kassa)'),
     )
     .showHelpAfterError('(run with --help for usage)')
+    .configureHelp({ showGlobalOptions: true })
     .exitOverride();
   registerCatalogCommands(program);
   registerExplainCode(program);
@@ -38,6 +39,10 @@ export async function main(argv: readonly string[]): Promise<number> {
     if (err instanceof CommanderError) {
       // --help and --version end here with exit code 0.
       return err.exitCode === 0 ? 0 : 2;
+    }
+    if (err instanceof Error && err.name === 'UsageError') {
+      process.stderr.write(`kassa: ${err.message}\n`);
+      return 2;
     }
     if (isUserError(err)) {
       process.stderr.write(`kassa: ${(err as Error).message}\n`);

@@ -356,7 +356,9 @@ export function verifySaleRecord(r: SaleRecord, rounding?: CashRounding): string
   const exclusive = active.reduce((s, l) => s + (l.taxInclusive ? 0 : l.tax), 0);
   if (r.subtotal !== subtotal) p(`subtotal ${fmt(r.subtotal)} but the line amounts add up to ${fmt(subtotal)}`);
   if (r.taxTotal !== taxTotal) p(`tax total ${fmt(r.taxTotal)} but the line taxes add up to ${fmt(taxTotal)}`);
-  if (r.total !== subtotal + exclusive) p(`total ${fmt(r.total)} should be subtotal + exclusive tax = ${fmt(subtotal + exclusive)}`);
+  if (r.total !== subtotal + exclusive) {
+    p(`total ${fmt(r.total)} should be ${exclusive === 0 ? 'the subtotal' : 'subtotal + exclusive tax'} = ${fmt(subtotal + exclusive)}`);
+  }
 
   // Tenders.
   r.tenders.forEach((t, i) => {

@@ -1,10 +1,10 @@
 // `kassa import` and `kassa demo-data`: getting a catalog onto the terminal.
 import type { Command } from 'commander';
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { IMPORT_COLUMNS } from '../../core/catalog-import.ts';
 import { writeDemoCatalog } from '../../core/demo-data.ts';
 import { configOf } from '../context.ts';
-import { parsePositiveInt } from '../errors.ts';
+import { parsePositiveInt, UsageError } from '../errors.ts';
 import { startProgress } from '../progress.ts';
 import { parseImportEncoding, runImport } from './import.ts';
 
@@ -39,6 +39,8 @@ export function registerCatalogCommands(program: Command): void {
     .addHelpText('after', IMPORT_HELP)
     .action(async function (this: Command, file: string, opts: { skipInvalid?: boolean; encoding: 'auto' | 'utf8' | 'gbk'; progress: boolean }) {
       const { paths, config } = configOf(this);
+      // Refuse a missing file before the data folder and database are created for it.
+      if (!existsSync(file)) throw new UsageError(`no such file: ${file}`);
       mkdirSync(paths.dir, { recursive: true });
       process.exitCode = await runImport({
         dbFile: paths.database,
