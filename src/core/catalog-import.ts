@@ -10,7 +10,9 @@
 // One case cannot be decided in a single pass: a row that takes a barcode from another SKU,
 // which is fine only if that SKU appears later in the file without it. Such rows are written
 // provisionally and settled at the end; if one turns out invalid under skipInvalid, the
-// transaction is rolled back and the file read again with those lines skipped (rare).
+// transaction is rolled back and the file read again with those lines skipped (rare). The same
+// restart happens when auto-detection meets the first non-UTF-8 byte of a GBK file after rows
+// of plain ASCII were already written.
 import { statSync, createReadStream } from 'node:fs';
 import { parse, type CsvError } from 'csv-parse';
 import iconv from 'iconv-lite';
@@ -92,7 +94,7 @@ const PROGRESS_INTERVAL_MS = 100;
 /** A record longer than this is a runaway quote, not a product. */
 const MAX_RECORD_BYTES = 1 << 20;
 /** Page cache while importing (KiB, negative as SQLite wants): keeps index pages of a big catalog hot. */
-const IMPORT_CACHE_KIB = 32 * 1024;
+const IMPORT_CACHE_KIB = 128 * 1024;
 /** Renamed products above which the import merges the search index before committing. */
 const REINDEX_OPTIMIZE_ROWS = 10_000;
 
@@ -111,6 +113,11 @@ class EncodingFailure extends Error {
   ) {
     super(message);
   }
+}
+
+/** More than `max` characters (code points)? Counted only when the UTF-16 length says it may be. */
+function longerThan(s: string, max: number): boolean {
+  return s.length > max && [...s].length > max;
 }
 
 function countNewlines(s: string, end = s.length): number {
@@ -375,7 +382,7 @@ class ImportPass {
     if (sku === '') {
       problems.push('sku is empty');
       skuOk = false;
-    } else if ([...sku].length > MAX_SKU_CHARS) {
+    } else if (longerThan(sku, MAX_SKU_CHARS)) {
       problems.push(`sku is ${[...sku].length} characters; at most ${MAX_SKU_CHARS} allowed`);
       skuOk = false;
     } else if (CONTROL.test(sku)) {
@@ -397,7 +404,7 @@ class ImportPass {
     const nameEn = cell('name_en');
     if (nameZh === '' && nameEn === '') problems.push('name_zh and name_en are both empty; at least one is required');
     for (const [col, value] of [['name_zh', nameZh], ['name_en', nameEn]] as const) {
-      if ([...value].length > MAX_NAME_CHARS) problems.push(`${col} is longer than ${MAX_NAME_CHARS} characters`);
+      if (longerThan(value, MAX_NAME_CHARS)) problems.push(`${col} is longer than ${MAX_NAME_CHARS} characters`);
       else if (CONTROL.test(value)) problems.push(`${col} contains a line break or control character`);
     }
 
@@ -426,7 +433,7 @@ class ImportPass {
     }
 
     const department = cell('department');
-    if ([...department].length > MAX_DEPARTMENT_CHARS) problems.push(`department is longer than ${MAX_DEPARTMENT_CHARS} characters`);
+    if (longerThan(department, MAX_DEPARTMENT_CHARS)) problems.push(`department is longer than ${MAX_DEPARTMENT_CHARS} characters`);
     else if (CONTROL.test(department)) problems.push('department contains a line break or control character');
 
     const activeText = cell('active').toLowerCase();

@@ -245,6 +245,7 @@ describe('bad input imports nothing', () => {
     ['sku,price\nA,1\n', 'line 1: header: missing column "name_zh" or "name_en"'],
     ['sku,name_en,price,barcode\nA,Apple,1,123\n', 'line 1: header: unknown column "barcode"'],
     ['sku,name_en,price,PRICE\nA,Apple,1,1\n', 'line 1: header: column "price" appears twice'],
+    ['sku,na"me,price\nA,B,1\n', 'line 1: header: malformed CSV'],
     ['', 'line 1: the file is empty: expected a header row'],
     ['\n\n', 'line 1: the file is empty: expected a header row'],
   ])('refuses a bad header: %j', async (content, message) => {

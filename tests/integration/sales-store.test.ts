@@ -74,11 +74,43 @@ describe('commitSale', () => {
     expect(getSale(db, record.id)).toEqual(full);
     const [entry] = journalRowsFor(db, record.id, 'sale.completed');
     expect(entry?.payload).toBe(canonicalJson(full));
-    expect(getOutbox(db, record.id)).toMatchObject({ type: 'sale', payload: canonicalJson(full), createdAt: AT, status: 'pending' });
+    // The outbox message points at the journal entry that holds the record (stored once).
+    expect(getOutbox(db, record.id)).toMatchObject({
+      type: 'sale',
+      payload: canonicalJson({ saleId: record.id, journalSeq: entry?.seq }),
+      createdAt: AT,
+      status: 'pending',
+    });
+    expect(JSON.parse(getOutbox(db, record.id)?.payload ?? '')).toEqual({ journalSeq: 1, saleId: record.id });
     expect(loadSnapshot(db, 'checkout')).toEqual({ version: 1, snapshot: SNAPSHOT.value, updatedAt: AT });
-    const detail = db.prepare('SELECT detail, discount FROM sale_lines WHERE sale_id = ? AND line_no = 3').get(record.id) as { detail: string; discount: number };
-    expect(detail.detail).toBe(canonicalJson(record.lines[2]));
-    expect(detail.discount).toBe((record.lines[2]?.lineDiscount ?? 0) + (record.lines[2]?.basketDiscountShare ?? 0));
+    // Every line field has its own column.
+    const line3 = db.prepare('SELECT * FROM sale_lines WHERE sale_id = ? AND line_no = 3').get(record.id) as Record<string, unknown>;
+    const l3 = record.lines[2];
+    expect(line3).toEqual({
+      sale_id: record.id,
+      line_no: 3,
+      sku: l3?.sku,
+      name: l3?.name,
+      unit: l3?.unit,
+      quantity_milli: l3?.quantityMilli,
+      unit_price: l3?.unitPrice,
+      original_unit_price: null,
+      override_reason: null,
+      gross: l3?.gross,
+      gross_embedded: 0,
+      line_discount: 200,
+      line_discount_reason: 'damaged packaging',
+      basket_discount_share: l3?.basketDiscountShare,
+      amount: l3?.amount,
+      tax_class: 'standard',
+      tax_rate_bps: 1300,
+      tax_inclusive: 1,
+      tax: l3?.tax,
+      voided: 0,
+      void_reason: null,
+      source: 'scan',
+    });
+    expect(l3?.basketDiscountShare).toBeGreaterThan(0);
     expect(getSale(db, 'no-such-sale')).toBeNull();
   });
 
@@ -284,9 +316,45 @@ describe('verifyStore', () => {
   it('names a line edited consistently in the columns (only the journal can tell)', () => {
     const ids = seed();
     db.prepare('UPDATE sale_lines SET name = ? WHERE sale_id = ? AND line_no = 1').run('Other', idOf(ids, 0));
-    const messages = verifyStore(db).problems.map((p) => p.message);
-    expect(messages.some((m) => m.includes('line 1: column name is Other but the line detail says'))).toBe(true);
-    expect(messages.some((m) => m.includes('lines[0].name: "Other" ≠'))).toBe(true);
+    const problems = verifyStore(db).problems;
+    // The tables hold each line once (no JSON copy to disagree with): the journal names the field.
+    expect(problems).toEqual([expect.objectContaining({ where: 'sale', saleId: idOf(ids, 0), seq: 1 })]);
+    expect(problems.map((p) => p.message).some((m) => m.includes('lines[0].name: "Other" ≠'))).toBe(true);
+  });
+
+  it.each([
+    ['gross_embedded', 1, 'lines[1].grossEmbedded: true ≠ false'],
+    ['line_discount_reason', "'other reason'", 'lines[1].lineDiscountReason: "other reason" ≠ "damaged packaging"'],
+    ['original_unit_price', 2100, 'lines[1].originalUnitPrice: 2100 ≠ null'],
+    ['override_reason', "'manager said so'", 'lines[1].overrideReason: "manager said so" ≠ null'],
+    ['void_reason', "'x'", 'lines[1].voidReason: "x" ≠ null'],
+    ['source', "'manual'", 'lines[1].source: "manual" ≠ "scan"'],
+    ['basket_discount_share', 'basket_discount_share + 1', 'lines[1].basketDiscountShare: '],
+    ['line_discount', 'line_discount + 1', 'lines[1].lineDiscount: 201 ≠ 200'],
+    ['gross', 'gross + 1', 'lines[1].gross: '],
+  ])('names an edit of the line column %s, made without touching any other column', (column, value, diff) => {
+    const record = makeSale({ lines: [{ sku: 'A', unitPrice: 500 }, { sku: 'B', unitPrice: 2000, lineDiscount: 200 }], basketDiscount: 30 });
+    commit(record);
+    db.prepare(`UPDATE sale_lines SET ${column} = ${value} WHERE sale_id = ? AND line_no = 2`).run(record.id);
+    const report = verifyStore(db);
+    expect(report.ok).toBe(false);
+    expect(report.problems.every((p) => p.saleId === record.id)).toBe(true);
+    const messages = report.problems.map((p) => p.message).join('\n');
+    expect(messages).toContain('tables disagree with journal row 1');
+    expect(messages).toContain(diff);
+  });
+
+  it("names a sale whose outbox message does not point at its journal entry", () => {
+    const ids = seed(2);
+    db.prepare('UPDATE outbox SET payload = ? WHERE idempotency_key = ?').run(canonicalJson({ saleId: idOf(ids, 1), journalSeq: 1 }), idOf(ids, 1));
+    const report = verifyStore(db);
+    expect(report.problems).toEqual([
+      expect.objectContaining({ where: 'sale', saleId: idOf(ids, 1), seq: 2, message: expect.stringContaining('its outbox message is sale {"journalSeq":1,') }),
+    ]);
+    expect(report.problems[0]?.message).toContain('expected sale {"journalSeq":2,');
+    // A sale whose message is gone (sent and pruned, one day) is not a finding.
+    db.prepare('DELETE FROM outbox WHERE idempotency_key = ?').run(idOf(ids, 1));
+    expect(verifyStore(db)).toMatchObject({ ok: true, problems: [] });
   });
 
   it('names a tender edited in place', () => {

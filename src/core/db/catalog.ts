@@ -1,12 +1,12 @@
 // The catalog repository: products, their barcodes and the search index, over one
 // better-sqlite3 connection with every statement prepared once.
 //
-// products_fts is contentless (schema v1), so this module alone decides what is indexed:
-// "SKU English-name Chinese-name" after NFKC (full-width letters and digits typed on Chinese
-// keyboards become ASCII), with every CJK character set apart by spaces so unicode61 indexes
-// it as a one-character token. A Chinese query is then a phrase of single characters ("苹 果")
-// and a Latin query a prefix token ("app"*). Queries are built from extracted tokens only, each
-// one double-quoted, so no user text can reach FTS5 as syntax.
+// products_fts is contentless (schema v1; prefix indexes for 1-3 characters since v2), so this
+// module alone decides what is indexed: "SKU English-name Chinese-name" after NFKC (full-width
+// letters and digits typed on Chinese keyboards become ASCII), with every CJK character set
+// apart by spaces so unicode61 indexes it as a one-character token. A Chinese query is then a
+// phrase of single characters ("苹 果") and a Latin query a prefix token ("app"*). Queries are
+// built from extracted tokens only, each one double-quoted, so no user text reaches FTS5 as syntax.
 import type { Db } from './open.ts';
 import type { Product, Unit } from '../../domain/product.ts';
 
@@ -337,7 +337,9 @@ export class CatalogRepository {
       seen.add(row.sku);
       out.push(toProduct(row));
     };
-    const variants = q.toUpperCase() === q ? [q] : [q, q.toUpperCase()];
+    // As typed, then NFKC (full-width input) and upper-cased: SKUs are compared exactly.
+    const folded = q.normalize('NFKC');
+    const variants = [...new Set([q, folded, folded.toUpperCase()])];
     for (const v of variants) add(this.#bySku.get(v));
     for (const v of variants) {
       if (out.length >= limit) break;

@@ -2,10 +2,29 @@
 // on our `counters` table. The number is taken inside the caller's transaction, so it commits
 // with the record that uses it, and a rolled-back commit gives its number back: the next
 // commit gets the same number and the sequence stays gapless.
+import type { Statement } from 'better-sqlite3';
 import type { Db } from './open.ts';
 
 export class CounterError extends Error {
   override name = 'CounterError';
+}
+
+// Prepared once per connection: every sale takes a number.
+const increments = new WeakMap<Db, Statement>();
+
+function incrementFor(db: Db): Statement {
+  let s = increments.get(db);
+  if (s === undefined) {
+    s = db
+      .prepare(
+        `INSERT INTO counters (terminal_id, name, value) VALUES (?, ?, 1)
+         ON CONFLICT (terminal_id, name) DO UPDATE SET value = value + 1
+         RETURNING value`,
+      )
+      .pluck();
+    increments.set(db, s);
+  }
+  return s;
 }
 
 /** Increments and returns the counter (the first call returns 1). Inside the caller's transaction only. */
@@ -14,14 +33,7 @@ export function nextCounter(db: Db, terminalId: string, name: string): number {
     throw new CounterError(`nextCounter("${name}") must run inside the transaction that uses the number, or a rollback would leave a gap`);
   }
   if (terminalId === '' || name === '') throw new CounterError('a counter needs a terminal id and a name');
-  return db
-    .prepare(
-      `INSERT INTO counters (terminal_id, name, value) VALUES (?, ?, 1)
-       ON CONFLICT (terminal_id, name) DO UPDATE SET value = value + 1
-       RETURNING value`,
-    )
-    .pluck()
-    .get(terminalId, name) as number;
+  return incrementFor(db).get(terminalId, name) as number;
 }
 
 /** The last number handed out, 0 if none yet. */

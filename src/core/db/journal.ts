@@ -6,7 +6,8 @@
 // where prev_hash is the previous row's hash (64 zeros for the first row). Editing, inserting or
 // deleting any row breaks the chain at that row. Deleting rows at the very end cannot be seen
 // from the chain alone; verifyStore cross-checks sales, counters and journal for that.
-import { createHash } from 'node:crypto';
+import { hash as digest } from 'node:crypto';
+import type { Statement } from 'better-sqlite3';
 import { canonicalJson } from './canonical-json.ts';
 import type { Db } from './open.ts';
 
@@ -89,7 +90,28 @@ export function journalHash(
   const content =
     `{"at":${canonicalJson(row.at)},"kind":${canonicalJson(row.kind)},"payload":${row.payloadJson},` +
     `"ref":${canonicalJson(row.ref)},"seq":${canonicalJson(row.seq)},"terminalId":${canonicalJson(row.terminalId)}}`;
-  return createHash('sha256').update(prevHash + content, 'utf8').digest('hex');
+  // One-shot SHA-256 of the UTF-8 bytes (crypto.hash: same digest as createHash, less overhead).
+  return digest('sha256', prevHash + content, 'hex');
+}
+
+interface AppendStatements {
+  readonly last: Statement;
+  readonly insert: Statement;
+}
+
+// Prepared once per connection: preparing costs more than running these statements.
+const appendStatements = new WeakMap<Db, AppendStatements>();
+
+function appendStatementsFor(db: Db): AppendStatements {
+  let s = appendStatements.get(db);
+  if (s === undefined) {
+    s = {
+      last: db.prepare('SELECT seq, hash FROM journal ORDER BY seq DESC LIMIT 1'),
+      insert: db.prepare('INSERT INTO journal (seq, at, terminal_id, kind, ref, payload, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?)'),
+    };
+    appendStatements.set(db, s);
+  }
+  return s;
 }
 
 /**
@@ -98,6 +120,20 @@ export function journalHash(
  * in between reading the last hash and inserting.
  */
 export function appendJournal(db: Db, entry: JournalEntry): JournalRow {
+  const { payload, ...rest } = entry;
+  return appendJournalJson(db, { ...rest, payloadJson: canonicalJson(payload) });
+}
+
+export interface JournalJsonEntry extends Omit<JournalEntry, 'payload'> {
+  /** The payload already written with canonicalJson (the caller needs the text for itself too). */
+  readonly payloadJson: string;
+}
+
+/**
+ * appendJournal for a payload the caller has already written with canonicalJson, so one
+ * serialization serves both: what is stored is exactly what is hashed.
+ */
+export function appendJournalJson(db: Db, entry: JournalJsonEntry): JournalRow {
   if (!db.inTransaction) {
     throw new JournalError('appendJournal must run inside the caller\'s transaction, so the entry commits together with what it records');
   }
@@ -106,17 +142,14 @@ export function appendJournal(db: Db, entry: JournalEntry): JournalRow {
   }
   if (entry.terminalId === '') throw new JournalError('journal entry needs a terminal id');
   if (entry.at === '') throw new JournalError('journal entry needs a timestamp');
-  const last = db.prepare('SELECT seq, hash FROM journal ORDER BY seq DESC LIMIT 1').get() as
-    | { seq: number; hash: string }
-    | undefined;
+  const statements = appendStatementsFor(db);
+  const last = statements.last.get() as { seq: number; hash: string } | undefined;
   const seq = (last?.seq ?? 0) + 1;
   const prevHash = last?.hash ?? GENESIS_HASH;
   const ref = entry.ref ?? null;
-  const payloadJson = canonicalJson(entry.payload);
+  const payloadJson = entry.payloadJson;
   const hash = journalHash(prevHash, { seq, at: entry.at, terminalId: entry.terminalId, kind: entry.kind, ref, payloadJson });
-  db.prepare(
-    'INSERT INTO journal (seq, at, terminal_id, kind, ref, payload, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
-  ).run(seq, entry.at, entry.terminalId, entry.kind, ref, payloadJson, prevHash, hash);
+  statements.insert.run(seq, entry.at, entry.terminalId, entry.kind, ref, payloadJson, prevHash, hash);
   return { seq, at: entry.at, terminalId: entry.terminalId, kind: entry.kind, ref, payload: payloadJson, prevHash, hash };
 }
 

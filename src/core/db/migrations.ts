@@ -43,6 +43,7 @@ export const MIGRATIONS: readonly Migration[] = [
         tokenize = 'unicode61 remove_diacritics 2'
       );
 
+      -- WITHOUT ROWID (as sale_lines and tenders): the table is its id index, one b-tree less per commit.
       CREATE TABLE sales (
         id            TEXT PRIMARY KEY NOT NULL,   -- ULID + terminal id, made on the terminal
         terminal_id   TEXT NOT NULL,
@@ -62,28 +63,37 @@ export const MIGRATIONS: readonly Migration[] = [
         completed_at  TEXT NOT NULL,
         training      INTEGER NOT NULL DEFAULT 0 CHECK (training IN (0, 1)),
         UNIQUE (terminal_id, receipt_no)
-      ) STRICT;
+      ) STRICT, WITHOUT ROWID;
       CREATE INDEX sales_by_completed ON sales(completed_at);
 
+      -- One column per SaleLineRecord field (no JSON copy): reports query them, and kassa verify
+      -- rebuilds the record from them and compares it with the journal entry field by field.
+      -- WITHOUT ROWID: the primary key is the table, so a commit writes one b-tree, not two.
       CREATE TABLE sale_lines (
-        sale_id        TEXT NOT NULL REFERENCES sales(id),
-        line_no        INTEGER NOT NULL,
-        sku            TEXT NOT NULL,
-        name           TEXT NOT NULL,
-        unit           TEXT NOT NULL CHECK (unit IN ('each', 'kg')),
-        quantity_milli INTEGER NOT NULL,           -- items × 1000, or grams for kg
-        unit_price     INTEGER NOT NULL,
-        price_override INTEGER NOT NULL DEFAULT 0 CHECK (price_override IN (0, 1)),
-        discount       INTEGER NOT NULL,           -- line + allocated basket discount, positive
-        amount         INTEGER NOT NULL,           -- what the customer pays for the line
-        tax_class      TEXT NOT NULL,
-        tax_rate_bps   INTEGER NOT NULL,
-        tax_inclusive  INTEGER NOT NULL CHECK (tax_inclusive IN (0, 1)),
-        tax            INTEGER NOT NULL,
-        voided         INTEGER NOT NULL DEFAULT 0 CHECK (voided IN (0, 1)),
-        detail         TEXT NOT NULL,              -- canonical JSON of the full line
+        sale_id               TEXT NOT NULL REFERENCES sales(id),
+        line_no               INTEGER NOT NULL,
+        sku                   TEXT NOT NULL,
+        name                  TEXT NOT NULL,
+        unit                  TEXT NOT NULL CHECK (unit IN ('each', 'kg')),
+        quantity_milli        INTEGER NOT NULL,    -- items × 1000, or grams for kg
+        unit_price            INTEGER NOT NULL,    -- charged, after any override
+        original_unit_price   INTEGER,             -- catalog price when overridden, else NULL
+        override_reason       TEXT,
+        gross                 INTEGER NOT NULL,    -- before discounts
+        gross_embedded        INTEGER NOT NULL CHECK (gross_embedded IN (0, 1)),  -- price-embedded barcode
+        line_discount         INTEGER NOT NULL,    -- positive minor units
+        line_discount_reason  TEXT,
+        basket_discount_share INTEGER NOT NULL,    -- positive minor units
+        amount                INTEGER NOT NULL,    -- what the customer pays for the line
+        tax_class             TEXT NOT NULL,
+        tax_rate_bps          INTEGER NOT NULL,
+        tax_inclusive         INTEGER NOT NULL CHECK (tax_inclusive IN (0, 1)),
+        tax                   INTEGER NOT NULL,
+        voided                INTEGER NOT NULL CHECK (voided IN (0, 1)),
+        void_reason           TEXT,
+        source                TEXT NOT NULL,       -- scanned data, or "search"/"manual"
         PRIMARY KEY (sale_id, line_no)
-      ) STRICT;
+      ) STRICT, WITHOUT ROWID;
 
       CREATE TABLE tenders (
         sale_id    TEXT NOT NULL REFERENCES sales(id),
@@ -93,8 +103,11 @@ export const MIGRATIONS: readonly Migration[] = [
         received   INTEGER NOT NULL,               -- amount handed over (cash)
         reference  TEXT,
         PRIMARY KEY (sale_id, seq)
-      ) STRICT;
+      ) STRICT, WITHOUT ROWID;
 
+      -- No index on hash: nothing looks a row up by it, and the chain (each prev_hash is the
+      -- previous row's hash, seq gapless) already proves order; an index would cost a page
+      -- write per commit.
       CREATE TABLE journal (
         seq         INTEGER PRIMARY KEY,           -- gapless, assigned in order
         at          TEXT NOT NULL,
@@ -103,10 +116,12 @@ export const MIGRATIONS: readonly Migration[] = [
         ref         TEXT,
         payload     TEXT NOT NULL,                 -- canonical JSON
         prev_hash   TEXT NOT NULL,
-        hash        TEXT NOT NULL UNIQUE           -- sha256(prev_hash || canonical row content)
+        hash        TEXT NOT NULL                  -- sha256(prev_hash || canonical row content)
       ) STRICT;
       CREATE INDEX journal_by_ref ON journal(ref, kind);
 
+      -- A sale's message is a reference, {"journalSeq":…,"saleId":…}: the full record is the
+      -- journal entry's payload, read by the sender when it sends.
       CREATE TABLE outbox (
         seq             INTEGER PRIMARY KEY,
         idempotency_key TEXT NOT NULL UNIQUE,

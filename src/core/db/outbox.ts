@@ -2,6 +2,11 @@
 // sent later by the sync loop in seq order with their idempotency key (reference/architecture.md
 // §4). Hand-written: it is three statements on our own table; outbox libraries assume a server
 // database and a broker. This module is the table API only; the sender comes later.
+//
+// A payload says what to send, not necessarily all of it: a sale's message is
+// {"journalSeq":…,"saleId":…}, and the sender reads the sale record (the canonical JSON its
+// 'sale.completed' journal entry holds) when it sends, so the record is stored once.
+import type { Statement } from 'better-sqlite3';
 import { canonicalJson } from './canonical-json.ts';
 import type { Db } from './open.ts';
 
@@ -59,6 +64,30 @@ function toRow(r: RawOutboxRow): OutboxRow {
   };
 }
 
+interface EnqueueStatements {
+  readonly insert: Statement;
+  readonly byKey: Statement;
+}
+
+// Prepared once per connection: enqueueing is on the sale commit path.
+const enqueueStatements = new WeakMap<Db, EnqueueStatements>();
+
+function enqueueStatementsFor(db: Db): EnqueueStatements {
+  let s = enqueueStatements.get(db);
+  if (s === undefined) {
+    s = {
+      insert: db.prepare(
+        `INSERT INTO outbox (idempotency_key, type, payload, created_at) VALUES (?, ?, ?, ?)
+         ON CONFLICT (idempotency_key) DO NOTHING
+         RETURNING *`,
+      ),
+      byKey: db.prepare('SELECT * FROM outbox WHERE idempotency_key = ?'),
+    };
+    enqueueStatements.set(db, s);
+  }
+  return s;
+}
+
 /**
  * Queues a message; call it inside the transaction that makes the change. Enqueueing a key that
  * is already there changes nothing and returns the existing row (`created: false`), so a re-run
@@ -68,15 +97,10 @@ export function enqueueOutbox(db: Db, message: OutboxMessage): OutboxRow & { rea
   if (message.idempotencyKey === '') throw new OutboxError('an outbox message needs an idempotency key');
   if (message.type === '') throw new OutboxError('an outbox message needs a type');
   const payload = canonicalJson(message.payload);
-  const inserted = db
-    .prepare(
-      `INSERT INTO outbox (idempotency_key, type, payload, created_at) VALUES (?, ?, ?, ?)
-       ON CONFLICT (idempotency_key) DO NOTHING
-       RETURNING *`,
-    )
-    .get(message.idempotencyKey, message.type, payload, message.createdAt) as RawOutboxRow | undefined;
+  const statements = enqueueStatementsFor(db);
+  const inserted = statements.insert.get(message.idempotencyKey, message.type, payload, message.createdAt) as RawOutboxRow | undefined;
   if (inserted) return { ...toRow(inserted), created: true };
-  const existing = db.prepare('SELECT * FROM outbox WHERE idempotency_key = ?').get(message.idempotencyKey) as RawOutboxRow;
+  const existing = statements.byKey.get(message.idempotencyKey) as RawOutboxRow;
   return { ...toRow(existing), created: false };
 }
 

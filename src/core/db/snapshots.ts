@@ -2,6 +2,7 @@
 // Hand-written: it is an upsert on our `machine_snapshots` table. Snapshots are stored with
 // JSON.stringify, not canonical JSON: XState's persisted snapshots are plain JSON made for
 // JSON.stringify, they are never hashed, and they may carry values canonical JSON refuses.
+import type { Statement } from 'better-sqlite3';
 import type { Db } from './open.ts';
 
 export interface StoredSnapshot {
@@ -15,15 +16,28 @@ export class SnapshotError extends Error {
   override name = 'SnapshotError';
 }
 
+// Prepared once per connection: the checkout saves a snapshot on every change and every sale.
+const upserts = new WeakMap<Db, Statement>();
+
+function upsertFor(db: Db): Statement {
+  let s = upserts.get(db);
+  if (s === undefined) {
+    s = db.prepare(
+      `INSERT INTO machine_snapshots (machine_id, version, snapshot, updated_at) VALUES (?, ?, ?, ?)
+       ON CONFLICT (machine_id) DO UPDATE SET version = excluded.version, snapshot = excluded.snapshot, updated_at = excluded.updated_at`,
+    );
+    upserts.set(db, s);
+  }
+  return s;
+}
+
 export function saveSnapshot(db: Db, machineId: string, version: number, snapshot: unknown, at: string): void {
   if (machineId === '') throw new SnapshotError('a snapshot needs a machine id');
   if (!Number.isSafeInteger(version)) throw new SnapshotError(`snapshot version must be a whole number, got ${version}`);
+  // Serialized once, here.
   const text = JSON.stringify(snapshot) as string | undefined;
   if (text === undefined) throw new SnapshotError(`snapshot for ${machineId} is not JSON data (got ${typeof snapshot})`);
-  db.prepare(
-    `INSERT INTO machine_snapshots (machine_id, version, snapshot, updated_at) VALUES (?, ?, ?, ?)
-     ON CONFLICT (machine_id) DO UPDATE SET version = excluded.version, snapshot = excluded.snapshot, updated_at = excluded.updated_at`,
-  ).run(machineId, version, text, at);
+  upsertFor(db).run(machineId, version, text, at);
 }
 
 export function loadSnapshot(db: Db, machineId: string): StoredSnapshot | null {

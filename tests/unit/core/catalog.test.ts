@@ -166,6 +166,7 @@ describe('searchProducts', () => {
   it('ranks the exact SKU, then SKU prefixes, then full-text matches', () => {
     expect(skus(repo.searchProducts('A-100'))).toEqual(['A-100', 'A-1000', 'X-A-100']);
     expect(skus(repo.searchProducts('a-10'))).toEqual(['A-100', 'A-1000', 'A-101', 'X-A-100']);
+    expect(skus(repo.searchProducts('Ａ－１０１'))).toEqual(['A-101']); // full-width SKU typed
   });
 
   it('leaves inactive products out unless asked, and honours the limit', () => {

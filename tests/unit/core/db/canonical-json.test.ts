@@ -53,6 +53,60 @@ describe('canonicalJson', () => {
     expect(() => canonicalJson(value)).toThrow(message);
   });
 
+  it('names the path of a bad value deep inside arrays of objects', () => {
+    const lines = [{ a: 1 }, { a: 2, b: [0, { c: 0.5 }] }];
+    expect(() => canonicalJson({ lines })).toThrow('$.lines[1].b[1].c is 0.5');
+    expect(() => canonicalJson({ lines: [{ a: 1 }, { a: undefined, b: [1, undefined] }] })).toThrow('$.lines[1].b[1] is undefined');
+    expect(() => canonicalJson([{ m: new Map() }])).toThrow('$[0].m is a Map');
+    expect(() => canonicalJson({ d: { toJSON: () => 1.5 } })).toThrow('$.d is 1.5');
+  });
+
+  it('writes what toJSON returns, at the same path', () => {
+    expect(canonicalJson({ a: { toJSON: () => ({ z: 1, y: [2] }) } })).toBe('{"a":{"y":[2],"z":1}}');
+    expect(canonicalJson([{ toJSON: () => 'x' }, { toJSON: () => null }])).toBe('["x",null]');
+    const self = { toJSON(): unknown { return self; } };
+    expect(() => canonicalJson({ s: self })).toThrow('$.s refers back to itself');
+  });
+
+  it('keeps objects of different key sets apart (the per-shape key cache)', () => {
+    // Keys joined with NUL collide ("a\0" + "b" and "a" + "\0b"): the cache must still tell them apart.
+    expect(canonicalJson([{ 'a\u0000': 1, b: 2 }, { a: 3, '\u0000b': 4 }, { b: 5, 'a\u0000': 6 }])).toBe(
+      '[{"a\\u0000":1,"b":2},{"\\u0000b":4,"a":3},{"a\\u0000":6,"b":5}]',
+    );
+    // Same keys in another insertion order, and a key that needs escaping.
+    expect(canonicalJson([{ x: 1, y: 2 }, { y: 3, x: 4 }, { 'q"': 1 }])).toBe('[{"x":1,"y":2},{"x":4,"y":3},{"q\\"":1}]');
+    // Many shapes (more than the cache keeps) still come out right.
+    for (let i = 0; i < 700; i++) expect(canonicalJson({ [`k${i}`]: i, a: 0 })).toBe(`{"a":0,"k${i}":${i}}`);
+  });
+
+  it('writes strings exactly as JSON.stringify does (escapes, lone surrogates, non-ASCII)', () => {
+    fc.assert(
+      fc.property(fc.string({ unit: 'binary' }), (s) => {
+        expect(canonicalJson(s)).toBe(JSON.stringify(s));
+        expect(canonicalJson({ [s]: s })).toBe(`{${JSON.stringify(s)}:${JSON.stringify(s)}}`);
+      }),
+    );
+    for (const s of ['\ud800', 'a\udfffb', '\ud83d\ude00', '\u007f', '\u2028', '商品']) expect(canonicalJson(s)).toBe(JSON.stringify(s));
+  });
+
+  it('gives the text of JSON.stringify over a key-sorted copy', () => {
+    const sorted = (v: unknown): unknown =>
+      Array.isArray(v)
+        ? v.map(sorted)
+        : v !== null && typeof v === 'object'
+          ? Object.fromEntries(Object.keys(v).sort().map((k) => [k, sorted((v as Record<string, unknown>)[k])]))
+          : v;
+    const line = fc.record({ sku: fc.string(), qty: fc.integer(), note: fc.option(fc.string()), ok: fc.boolean() });
+    // (Integer-like keys are left out: a JavaScript object lists them first, whatever the insertion order.)
+    const key = fc.string().filter((k) => !/^(0|[1-9][0-9]*)$/.test(k));
+    const value = fc.record({ id: fc.string(), lines: fc.array(line, { maxLength: 12 }), extra: fc.dictionary(key, fc.integer(), { maxKeys: 6 }) });
+    fc.assert(
+      fc.property(value, (v) => {
+        expect(canonicalJson(v)).toBe(JSON.stringify(sorted(v)));
+      }),
+    );
+  });
+
   it('refuses cycles but allows shared references', () => {
     const a: Record<string, unknown> = { x: 1 };
     a.self = a;

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { canonicalJson } from '../../../../src/core/db/canonical-json.ts';
-import { GENESIS_HASH, JournalError, appendJournal, journalHash, journalRowsFor, lastJournalRow, verifyJournal } from '../../../../src/core/db/journal.ts';
+import { GENESIS_HASH, JournalError, appendJournal, appendJournalJson, journalHash, journalRowsFor, lastJournalRow, verifyJournal } from '../../../../src/core/db/journal.ts';
 import type { JournalEntry } from '../../../../src/core/db/journal.ts';
 import { openDatabase } from '../../../../src/core/db/open.ts';
 import type { Db } from '../../../../src/core/db/open.ts';
@@ -48,6 +48,19 @@ describe('appendJournal', () => {
     expect(second.ref).toBeNull();
     expect(lastJournalRow(db)).toEqual(second);
     expect(journalRowsFor(db, 'SALE-1')).toEqual([first]);
+  });
+
+  it('takes a payload already written as canonical JSON and chains it the same way', () => {
+    const first = append(1);
+    const e = entry(2);
+    const { payload, ...rest } = e;
+    const second = db.transaction(() => appendJournalJson(db, { ...rest, payloadJson: canonicalJson(payload) })).immediate();
+    expect(second.prevHash).toBe(first.hash);
+    expect(second.payload).toBe(canonicalJson(payload));
+    const content = canonicalJson({ seq: 2, at: e.at, terminalId: e.terminalId, kind: e.kind, ref: e.ref, payload });
+    expect(second.hash).toBe(createHash('sha256').update(first.hash + content).digest('hex'));
+    expect(verifyJournal(db)).toEqual({ ok: true, rows: 2 });
+    expect(() => appendJournalJson(db, { ...rest, payloadJson: '{}' })).toThrow(JournalError);
   });
 
   it('refuses to run outside a transaction, unknown kinds and non-JSON payloads', () => {
