@@ -14,10 +14,12 @@
 // restart happens when auto-detection meets the first non-UTF-8 byte of a GBK file after rows
 // of plain ASCII were already written.
 import { statSync, createReadStream } from 'node:fs';
+import { basename } from 'node:path';
 import { parse, type CsvError } from 'csv-parse';
 import iconv from 'iconv-lite';
 import type { Db } from './db/open.ts';
 import { catalogRepository, type CatalogRepository } from './db/catalog.ts';
+import { appendJournal } from './db/journal.ts';
 import { normalizeBarcode } from '../domain/barcodes/normalize.ts';
 import { minorDigits, MoneyError, parseMoney } from '../domain/money.ts';
 import type { Product, Unit } from '../domain/product.ts';
@@ -45,6 +47,8 @@ export interface ImportOptions {
   readonly encoding?: ImportEncoding;
   /** Called at most ~10 times a second, and once at the end. */
   readonly onProgress?: (p: ImportProgress) => void;
+  /** Journal the import ('catalog.imported', in the import's transaction) for this terminal. */
+  readonly journal?: { readonly terminalId: string };
   /** How many errors are listed in the result (the rest are only counted). Default 100. */
   readonly maxReportedErrors?: number;
 }
@@ -682,6 +686,23 @@ async function importOnce(db: Db, file: string, options: ImportOptions, s: Attem
     // Many replaced search entries leave the index full of tombstones: merge them away now, in
     // the import's transaction, rather than in some later small write.
     if (pass.reindexed >= REINDEX_OPTIMIZE_ROWS) repo.optimizeSearchIndex();
+    if (options.journal) {
+      appendJournal(db, {
+        terminalId: options.journal.terminalId,
+        kind: 'catalog.imported',
+        ref: null,
+        at: new Date().toISOString(),
+        payload: {
+          file: basename(file),
+          encoding: s.encoding,
+          rows: pass.rows,
+          imported: pass.inserted,
+          updated: pass.updated,
+          unchanged: pass.unchanged,
+          skipped: pass.invalidRows,
+        },
+      });
+    }
     db.exec('COMMIT');
     open = false;
     return {

@@ -1,7 +1,7 @@
 // The shape of a finished sale as it is committed, journalled and synced. It is plain JSON
-// (integers in minor units, ISO timestamps) so the same object is the journal payload, the
-// outbox payload and what `kassa verify` re-adds. Every figure here can be recomputed from
-// the lines and tenders; verify does exactly that.
+// (integers in minor units, ISO timestamps) so the same object is the journal payload (which
+// the outbox row points at, and sync sends as is) and what `kassa verify` re-adds. Every
+// figure here can be recomputed from the lines and tenders; verify does exactly that.
 import type { Unit } from './product.ts';
 
 export interface SaleLineRecord {

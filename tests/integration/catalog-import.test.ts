@@ -11,6 +11,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { runImport } from '../../src/cli/commands/import.ts';
 import { importCatalog, type ImportOptions, type ImportResult } from '../../src/core/catalog-import.ts';
 import { catalogRepository } from '../../src/core/db/catalog.ts';
+import { verifyJournal } from '../../src/core/db/journal.ts';
 import { openDatabase, type Db } from '../../src/core/db/open.ts';
 import {
   DEMO_CSV_HEADER,
@@ -423,7 +424,7 @@ describe('runImport', () => {
         cb();
       },
     });
-    const common = { dbFile, currency: 'CNY', taxClasses: DEFAULT_TAX_CLASSES, progress: false, stdout: sink, stderr: sink };
+    const common = { dbFile, currency: 'CNY', taxClasses: DEFAULT_TAX_CLASSES, terminalId: 'T01', progress: false, stdout: sink, stderr: sink };
     expect(await runImport({ ...common, csvFile: csvFile(SEED) })).toBe(0);
     expect(out.join('')).toContain('3 new, 0 updated, 0 unchanged');
     out.length = 0;
@@ -432,5 +433,10 @@ describe('runImport', () => {
     expect(out.join('')).toContain('Nothing was imported');
     db = openDatabase(dbFile);
     expect(catalogRepository(db).countProducts()).toBe(3);
+    // The committed import is journalled; the refused one is not.
+    const journalled = db.prepare("SELECT payload FROM journal WHERE kind = 'catalog.imported'").pluck().all() as string[];
+    expect(journalled).toHaveLength(1);
+    expect(JSON.parse(journalled[0] ?? '{}')).toMatchObject({ rows: 3, imported: 3, updated: 0, skipped: 0 });
+    expect(verifyJournal(db)).toMatchObject({ ok: true, rows: 1 });
   });
 });

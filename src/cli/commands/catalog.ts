@@ -48,6 +48,7 @@ export function registerCatalogCommands(program: Command): void {
         currency: config.currency,
         taxClasses: config.taxClasses,
         defaultTaxClass: config.defaultTaxClass,
+        terminalId: config.terminalId,
         skipInvalid: opts.skipInvalid ?? false,
         encoding: opts.encoding,
         progress: opts.progress && Boolean(process.stderr.isTTY),

@@ -17,6 +17,8 @@ export interface RunImportOptions {
   readonly taxClasses: readonly TaxClass[];
   readonly defaultTaxClass?: string;
   readonly skipInvalid?: boolean;
+  /** The terminal the import is journalled for. */
+  readonly terminalId: string;
   readonly encoding?: ImportEncoding;
   /** Show the progress bar (default: when stderr is a terminal). */
   readonly progress?: boolean;
@@ -80,6 +82,7 @@ export async function runImport(opts: RunImportOptions): Promise<number> {
       defaultTaxClass: opts.defaultTaxClass,
       skipInvalid: opts.skipInvalid,
       encoding: opts.encoding,
+      journal: { terminalId: opts.terminalId },
       onProgress: (p) => {
         if (!bar) return;
         if (!started) {
@@ -91,6 +94,8 @@ export async function runImport(opts: RunImportOptions): Promise<number> {
     });
     bar?.stop();
     started = false;
+    // A big import leaves a WAL of hundreds of MB; fold it into the database now, not during a sale.
+    if (result.committed) db.pragma('wal_checkpoint(TRUNCATE)');
     (result.committed ? stdout : stderr).write(formatImportSummary(opts.csvFile, result));
     return result.committed ? 0 : 1;
   } finally {

@@ -69,7 +69,12 @@ export function registerTrain(program: Command): void {
         if (firstRun || (terminal.db.prepare('SELECT count(*) FROM products').pluck().get() as number) === 0) {
           const csv = join(dir, 'training-catalog.csv');
           await writeDemoCatalog(csv, { products: TRAINING_PRODUCTS, seed: 7, currency: config.currency });
-          const result = await importCatalog(terminal.db, csv, { currency: config.currency, taxClasses: config.taxClasses, defaultTaxClass: config.defaultTaxClass });
+          const result = await importCatalog(terminal.db, csv, {
+            currency: config.currency,
+            taxClasses: config.taxClasses,
+            defaultTaxClass: config.defaultTaxClass,
+            journal: { terminalId: config.terminalId },
+          });
           say(`  loaded a training catalog of ${result.imported} products`);
         }
         const service = startCheckout({
