@@ -12,6 +12,7 @@ import { finished } from 'node:stream/promises';
 import type { Writable } from 'node:stream';
 import { gtinCheckDigit } from '../domain/barcodes/gtin.ts';
 import { formatMoney, minorDigits } from '../domain/money.ts';
+import { seededRandom } from './seeded-random.ts';
 
 export interface DemoCatalogOptions {
   /** Number of products (rows). */
@@ -80,18 +81,6 @@ function mix32(x: number): number {
   h = Math.imul(h, 0xc2b2ae35);
   h ^= h >>> 16;
   return h >>> 0;
-}
-
-/** mulberry32: small, fast, good enough for synthetic data. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 function pick<T>(list: readonly T[], r: number): T {
@@ -315,7 +304,7 @@ function priceRange(currency: string): PriceRange {
 }
 
 function demoRow(i: number, seed: number, currency: string, range: PriceRange): string {
-  const r = rng(mix32(seed ^ mix32(i + 1)));
+  const r = seededRandom(mix32(seed ^ mix32(i + 1)));
   const weighed = demoIsWeighed(i);
   const dept = weighed ? pick(WEIGHABLE, r()) : pick(DEPARTMENTS, r());
   const noun = pick(dept.nouns, r());

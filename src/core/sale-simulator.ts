@@ -8,6 +8,7 @@ import type { KassaConfig } from './config.ts';
 import { computeTotals } from '../domain/cart.ts';
 import { amountDue } from '../domain/tender.ts';
 import { encodeEmbedded } from '../domain/barcodes/embedded-barcode.ts';
+import { seededRandom } from './seeded-random.ts';
 
 export interface SimulationOptions {
   readonly sales: number;
@@ -38,17 +39,7 @@ export interface SimulationSummary {
   readonly errors: readonly string[];
 }
 
-/** mulberry32: tiny, seedable, good enough to pick products; no crypto needs here. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { seededRandom };
 
 interface Pick {
   readonly scan?: string;
