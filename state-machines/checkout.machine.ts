@@ -5,7 +5,7 @@
 //
 // Decisions a host must know:
 // - IMPURE VALUES COME IN EVENTS. Sale ids and clock times are made by the host: the events
-//   that can open a sale (START, SCAN, ADD) carry `saleId` and `at`; they are used only when
+//   that can open a sale (START, SCAN, ADD, SEARCH) carry `saleId` and `at`; they are used only when
 //   the machine is idle (a host may stamp every such event). Events that can settle payment
 //   (TENDER, TENDER_CASH, TENDER_WALLET) carry `at`, which becomes the sale's completedAt.
 // - The sale id is fixed when the sale opens and never changes, through park/resume and
@@ -143,7 +143,8 @@ export type CheckoutEvent =
   | { readonly type: 'START'; readonly saleId: string; readonly at: string }
   | ({ readonly type: 'SCAN'; readonly data: string } & Opening)
   | ({ readonly type: 'ADD'; readonly sku: string; readonly quantityMilli?: number } & Opening)
-  | { readonly type: 'SEARCH'; readonly query: string }
+  /** From idle, a search opens the sale (the cashier is looking for an item to sell). */
+  | ({ readonly type: 'SEARCH'; readonly query: string } & Opening)
   | { readonly type: 'SET_QUANTITY'; readonly lineNo: number; readonly quantityMilli: number }
   | { readonly type: 'VOID_LINE'; readonly lineNo: number; readonly reason: string }
   /** discount null removes it. */
@@ -311,6 +312,7 @@ export const checkoutMachine = setup({
         START: [{ guard: 'opensSale', target: 'inSale.ready', actions: 'openSale' }, { actions: 'refuseOpen' }],
         SCAN: [{ guard: 'opensSale', target: 'inSale.lookingUp', actions: ['openSale', 'startLookup'] }, { actions: 'refuseOpen' }],
         ADD: [{ guard: 'opensSale', target: 'inSale.lookingUp', actions: ['openSale', 'startLookup'] }, { actions: 'refuseOpen' }],
+        SEARCH: [{ guard: 'opensSale', target: 'inSale.searching', actions: 'openSale' }, { actions: 'refuseOpen' }],
         RESUME: [
           {
             guard: 'isParked',

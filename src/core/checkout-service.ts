@@ -298,7 +298,7 @@ export function startCheckout(options: CheckoutServiceOptions): CheckoutService 
     send(event) {
       const stamped = { ...event } as Record<string, unknown>;
       const t = stamped.type;
-      if ((t === 'START' || t === 'SCAN' || t === 'ADD') && stamped.saleId === undefined) stamped.saleId = newSaleId(config.terminalId);
+      if ((t === 'START' || t === 'SCAN' || t === 'ADD' || t === 'SEARCH') && stamped.saleId === undefined) stamped.saleId = newSaleId(config.terminalId);
       if (stamped.at === undefined) stamped.at = now().toISOString();
       created.send(stamped as CheckoutEvent);
     },

@@ -181,6 +181,24 @@ describe('checkout machine: the cart', () => {
     expect(actor.getSnapshot().context.searchResults).toEqual([]);
   });
 
+  it('a search from idle opens the sale, and an item picked from the hits is added to it', async () => {
+    const { actor, calls } = start();
+    actor.send({ type: 'SEARCH', query: 'ban', ...open });
+    expect(snap(actor)).toEqual({ inSale: 'searching' });
+    await waitFor(actor, (s) => s.matches({ inSale: 'ready' }));
+    expect(actor.getSnapshot().context.saleId).toBe(open.saleId);
+    expect(calls.searchCatalog).toEqual([{ query: 'ban' }]);
+    actor.send({ type: 'ADD', sku: 'BANANA', quantityMilli: 512 });
+    await waitFor(actor, (s) => s.matches({ inSale: 'ready' }) && s.context.cart.lines.length === 1);
+  });
+
+  it('a search from idle without a sale id is refused', () => {
+    const { actor } = start();
+    actor.send({ type: 'SEARCH', query: 'ban' });
+    expect(snap(actor)).toBe('idle');
+    expect(actor.getSnapshot().context.lastError).toMatch(/saleId and at/);
+  });
+
   it('a scan during a search wins', async () => {
     const f = fakes({ hold: ['searchCatalog'] });
     const { actor } = start(f);
