@@ -14,7 +14,7 @@ import type { SaleRecord } from '../../../../src/domain/sale-record.ts';
 const GOLDEN = join(import.meta.dirname, 'golden');
 const sale = (lang: string): SaleRecord => JSON.parse(readFileSync(join(GOLDEN, `sale-${lang}.json`), 'utf8')) as SaleRecord;
 
-const escposProfiles = Object.values(PRINTER_PROFILES).filter((p): p is PrinterProfile & { language: 'esc-pos' } => p.language === 'esc-pos');
+const escposProfiles: PrinterProfile[] = Object.values(PRINTER_PROFILES).filter((p: PrinterProfile) => p.language === 'esc-pos');
 
 describe('receipt round trip through the virtual printer', () => {
   for (const profile of escposProfiles) {

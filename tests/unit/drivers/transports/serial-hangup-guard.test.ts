@@ -1,0 +1,84 @@
+// The guard's read on a real fd (a FIFO), with a stand-in for the unix port binding. A FIFO
+// whose writer has gone reads 0 bytes, as a hung-up tty does.
+import { execFileSync } from 'node:child_process';
+import { constants, mkdtempSync, rmSync } from 'node:fs';
+import { open } from 'node:fs/promises';
+import type { FileHandle } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { SerialPort } from 'serialport';
+import { hangupSafeBinding } from '../../../../drivers/transports/serial-hangup-guard.ts';
+
+let dir: string;
+let fifo: string;
+const handles: FileHandle[] = [];
+
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'kassa-hangup-'));
+  fifo = join(dir, 'tty');
+  execFileSync('mkfifo', [fifo]);
+});
+
+afterEach(async () => {
+  for (const h of handles.splice(0)) await h.close().catch(() => undefined);
+  rmSync(dir, { recursive: true, force: true });
+});
+
+interface FakePort {
+  isOpen: boolean;
+  fd: number | null;
+  poller: { once(event: 'readable', callback: (error: Error | null) => void): void };
+  read(buffer: Buffer, offset: number, length: number): Promise<{ buffer: Buffer; bytesRead: number }>;
+  marker(): string;
+}
+
+async function guardedFifo(): Promise<{ port: FakePort; writer: FileHandle; polls: () => number }> {
+  const reader = await open(fifo, constants.O_RDONLY | constants.O_NONBLOCK);
+  const writer = await open(fifo, constants.O_WRONLY | constants.O_NONBLOCK);
+  handles.push(reader, writer);
+  let polls = 0;
+  const fake: FakePort = {
+    isOpen: true,
+    fd: reader.fd,
+    // Stands in for the native poller: "readable" a moment later.
+    poller: {
+      once(_event, callback) {
+        polls++;
+        setTimeout(() => callback(null), 5);
+      },
+    },
+    read: () => Promise.reject(new Error('the original read must not be used')),
+    marker: () => 'delegated',
+  };
+  const base = { list: async () => [], open: async () => fake } as unknown as typeof SerialPort.binding;
+  const port = (await (hangupSafeBinding(base).open as (o: unknown) => Promise<unknown>)({})) as FakePort;
+  return { port, writer, polls: () => polls };
+}
+
+describe('hangupSafeBinding', () => {
+  it('reads data, waits on the poller while there is none, and delegates everything else', async () => {
+    const { port, writer, polls } = await guardedFifo();
+    expect(port.marker()).toBe('delegated');
+    const buffer = Buffer.alloc(16);
+    const reading = port.read(buffer, 0, 16);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    await writer.write(Uint8Array.of(0x12, 0x0d));
+    const { bytesRead } = await reading;
+    expect([...buffer.subarray(0, bytesRead)]).toEqual([0x12, 0x0d]);
+    expect(polls()).toBeGreaterThan(0);
+  });
+
+  it('turns a 0-byte read (hang-up) into a disconnect error instead of retrying', async () => {
+    const { port, writer } = await guardedFifo();
+    await writer.close();
+    handles.splice(handles.indexOf(writer), 1);
+    await expect(port.read(Buffer.alloc(8), 0, 8)).rejects.toMatchObject({ disconnect: true, message: expect.stringContaining('hung up') });
+  });
+
+  it('reports a closed port as canceled, which the stream does not treat as a disconnect', async () => {
+    const { port } = await guardedFifo();
+    (port as { isOpen: boolean }).isOpen = false;
+    await expect(port.read(Buffer.alloc(8), 0, 8)).rejects.toMatchObject({ canceled: true });
+  });
+});
