@@ -21,7 +21,10 @@ import { addItem, emptyCart } from '../../src/domain/cart.ts';
 import { applyTender, buildSaleRecord, NO_CASH_ROUNDING } from '../../src/domain/tender.ts';
 import { computeTotals } from '../../src/domain/cart.ts';
 import { money } from '../../src/domain/money.ts';
-import { seededRandom } from '../../src/core/sale-simulator.ts';
+import { seededRandom } from '../../src/core/seeded-random.ts';
+import { buildReceiptModel } from '../../src/domain/receipt.ts';
+import { getPrinterProfile } from '../../drivers/printer/printer-profiles.ts';
+import { encodeReceipt } from '../../drivers/printer/receipt-encoder.ts';
 
 const PRODUCTS = Number(process.env.KASSA_BENCH_PRODUCTS ?? 1_000_000);
 const FULL = PRODUCTS === 1_000_000;
@@ -135,6 +138,35 @@ try {
     emit(FULL ? 'search_p95_ms' : 'search_p95_ms_small', percentile(samples, 95), 'ms', '≤ 20', `3,000 searches over ${queries.length} queries: 1–4 letter prefixes, 1–4 CJK characters, SKU prefixes, two-word`);
   }
   db.close();
+
+  // --- receipt_encode_ms -------------------------------------------------------------------------
+  {
+    const tax = DEFAULT_TAX_CLASSES[1] ?? DEFAULT_TAX_CLASSES[0];
+    if (!tax) throw new Error('no tax class');
+    let cart = emptyCart('CNY');
+    for (let i = 0; i < 30; i++) {
+      cart = addItem(cart, {
+        product: { sku: `R${i}`, nameZh: `有机苹果 ${i} 号 500g`, nameEn: `Organic Apple ${i} 500g`, price: money(299 + i * 41, 'CNY'), unit: 'each', taxClass: tax.id },
+        taxClass: tax,
+        source: 'bench',
+        lang: 'zh-CN',
+      });
+    }
+    const total = computeTotals(cart).total;
+    const tenders = applyTender({ currency: 'CNY', total, rounding: NO_CASH_ROUNDING, tenders: [] }, { method: 'cash', amount: total + 1000 }).tenders;
+    const record = buildSaleRecord({ cart, tenders, rounding: NO_CASH_ROUNDING, id: 'RECEIPT-T01', terminalId: 'T01', receiptNo: 42, cashier: 'bench', startedAt: new Date().toISOString(), completedAt: new Date().toISOString(), training: false });
+    const model = buildReceiptModel(record, { lang: 'zh-CN', header: ['Kassa Store'] });
+    const profile = getPrinterProfile('generic-80-gbk');
+    const job = { qr: 'https://kassa.example/r/RECEIPT-T01', barcode: 'T01-42', cut: true };
+    for (let i = 0; i < 200; i++) encodeReceipt(model, profile, job);
+    const samples: number[] = [];
+    for (let i = 0; i < 2000; i++) {
+      const s = process.hrtime.bigint();
+      encodeReceipt(model, profile, job);
+      samples.push(ms(s));
+    }
+    emit('receipt_encode_ms', percentile(samples, 99), 'ms', '≤ 2', 'p99 of 2,000 encodings of a 30-line Chinese receipt (GBK, barcode, QR, cut) for an 80 mm printer');
+  }
 
   // --- sale_commit_ratio -------------------------------------------------------------------------
   // Raw and sale commits run in alternating rounds so both see the same machine (a shared VM's
