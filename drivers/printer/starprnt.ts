@@ -15,7 +15,7 @@
 //    ms), shared with ESC/POS; ESC/POS bytes from drawer-kick.ts mean nothing to a Star printer
 //    and are refused.
 // Star has no GS r: a Star job cannot be confirmed the ESC/POS way (Star reports completion
-// through its own ASB ETB counter, not implemented), so Star jobs stay "unconfirmed".
+// through its own ASB ETB counter, which Kassa does not read yet), so Star jobs stay "unconfirmed".
 // No Chinese: StarPRNT selects its Kanji/GB fonts with different commands, not FS &.
 import type { DrawerPulse } from '../drawer/drawer-kick.ts';
 import type { PrinterDialect } from './receipt-encoder.ts';
