@@ -57,3 +57,23 @@ export function isTransportError(value: unknown, code?: TransportErrorCode): val
 export function abortedOpen(label: string, signal: AbortSignal): TransportError {
   return new TransportError('closed', `${label}: open aborted`, { cause: signal.reason });
 }
+
+/**
+ * One open at a time: callers that ask while an open is under way share its promise, and
+ * `close()` can wait for it to settle before tearing down.
+ */
+export class SingleOpen {
+  private pending: Promise<void> | null = null;
+
+  run(start: () => Promise<void>): Promise<void> {
+    this.pending ??= start().finally(() => {
+      this.pending = null;
+    });
+    return this.pending;
+  }
+
+  /** Resolves once no open is in flight (whatever its outcome). */
+  async settled(): Promise<void> {
+    if (this.pending) await this.pending.catch(() => undefined);
+  }
+}

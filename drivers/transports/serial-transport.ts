@@ -27,7 +27,7 @@
 import { realpath } from 'node:fs/promises';
 import { SerialPort } from 'serialport';
 import type { ByteTransport, FlowControl, TransportCapabilities } from './byte-transport.ts';
-import { abortedOpen, TransportError } from './byte-transport.ts';
+import { abortedOpen, TransportError, SingleOpen } from './byte-transport.ts';
 import { ListenerSet } from './listener-set.ts';
 import { hangupSafeBinding } from './serial-hangup-guard.ts';
 import type { Claim, PortRegistry } from './port-registry.ts';
@@ -56,7 +56,7 @@ export class SerialTransport implements ByteTransport {
   private readonly config: Required<Omit<SerialConfig, 'registry'>> & { registry: PortRegistry };
   private port: SerialPort | null = null;
   private claim: Claim | null = null;
-  private opening: Promise<void> | null = null;
+  private readonly opening = new SingleOpen();
   private closing = false;
   private modemLines = false;
   private lastError: Error | null = null;
@@ -90,11 +90,7 @@ export class SerialTransport implements ByteTransport {
 
   open(signal?: AbortSignal): Promise<void> {
     if (this.port) return Promise.resolve();
-    if (this.opening) return this.opening;
-    this.opening = this.doOpen(signal).finally(() => {
-      this.opening = null;
-    });
-    return this.opening;
+    return this.opening.run(() => this.doOpen(signal));
   }
 
   private async doOpen(signal?: AbortSignal): Promise<void> {
@@ -153,7 +149,7 @@ export class SerialTransport implements ByteTransport {
   }
 
   async close(): Promise<void> {
-    if (this.opening) await this.opening.catch(() => undefined);
+    await this.opening.settled();
     const port = this.port;
     if (!port) return;
     this.closing = true;

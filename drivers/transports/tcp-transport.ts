@@ -18,7 +18,7 @@
 import { connect } from 'node:net';
 import type { Socket } from 'node:net';
 import type { ByteTransport, TransportCapabilities } from './byte-transport.ts';
-import { abortedOpen, TransportError } from './byte-transport.ts';
+import { abortedOpen, TransportError, SingleOpen } from './byte-transport.ts';
 import { ListenerSet } from './listener-set.ts';
 import type { Claim, PortRegistry } from './port-registry.ts';
 import { portRegistry } from './port-registry.ts';
@@ -49,7 +49,7 @@ export class TcpTransport implements ByteTransport {
   private readonly registry: PortRegistry;
   private socket: Socket | null = null;
   private claim: Claim | null = null;
-  private opening: Promise<void> | null = null;
+  private readonly opening = new SingleOpen();
   private closing = false;
   private lastError: Error | null = null;
   private readonly data = new ListenerSet<Uint8Array>();
@@ -73,11 +73,7 @@ export class TcpTransport implements ByteTransport {
 
   open(signal?: AbortSignal): Promise<void> {
     if (this.socket) return Promise.resolve();
-    if (this.opening) return this.opening;
-    this.opening = this.doOpen(signal).finally(() => {
-      this.opening = null;
-    });
-    return this.opening;
+    return this.opening.run(() => this.doOpen(signal));
   }
 
   private async doOpen(signal?: AbortSignal): Promise<void> {
@@ -132,7 +128,7 @@ export class TcpTransport implements ByteTransport {
   }
 
   async close(): Promise<void> {
-    if (this.opening) await this.opening.catch(() => undefined);
+    await this.opening.settled();
     const socket = this.socket;
     if (!socket) return;
     this.closing = true;

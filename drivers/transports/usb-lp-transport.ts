@@ -24,7 +24,7 @@
 import { constants } from 'node:fs';
 import { open as openFile, realpath } from 'node:fs/promises';
 import type { ByteTransport, TransportCapabilities } from './byte-transport.ts';
-import { abortedOpen, TransportError } from './byte-transport.ts';
+import { abortedOpen, TransportError, SingleOpen } from './byte-transport.ts';
 import { ListenerSet } from './listener-set.ts';
 import type { Claim, PortRegistry } from './port-registry.ts';
 import { portRegistry } from './port-registry.ts';
@@ -67,7 +67,7 @@ export class UsbLpTransport implements ByteTransport {
   private readonly openDevice: (path: string, flags: number) => Promise<UsbLpFile>;
   private file: UsbLpFile | null = null;
   private claim: Claim | null = null;
-  private opening: Promise<void> | null = null;
+  private readonly opening = new SingleOpen();
   private closing = false;
   private readLoop: Promise<void> = Promise.resolve();
   private writeChain: Promise<void> = Promise.resolve();
@@ -94,11 +94,7 @@ export class UsbLpTransport implements ByteTransport {
 
   open(signal?: AbortSignal): Promise<void> {
     if (this.file) return Promise.resolve();
-    if (this.opening) return this.opening;
-    this.opening = this.doOpen(signal).finally(() => {
-      this.opening = null;
-    });
-    return this.opening;
+    return this.opening.run(() => this.doOpen(signal));
   }
 
   private async doOpen(signal?: AbortSignal): Promise<void> {
@@ -125,7 +121,7 @@ export class UsbLpTransport implements ByteTransport {
   }
 
   async close(): Promise<void> {
-    if (this.opening) await this.opening.catch(() => undefined);
+    await this.opening.settled();
     const file = this.file;
     if (!file || this.closing) return;
     this.closing = true;
