@@ -5,9 +5,6 @@
 // with UPDATE_GOLDEN=1 and review the diff.
 import ReceiptPrinterEncoder from '@point-of-sale/receipt-printer-encoder';
 import iconv from 'iconv-lite';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_DRAWER_PULSE, drawerKick } from '../../../../drivers/drawer/drawer-kick.ts';
 import { realtimeQueriesIn } from '../../../../drivers/printer/escpos-status.ts';
@@ -17,48 +14,8 @@ import { encodeReceipt, encodeReceiptJob, encodeTestPage, qrCellSize, receiptLin
 import type { ReceiptJobOptions, ReceiptLogo } from '../../../../drivers/printer/receipt-encoder.ts';
 import { buildReceiptModel, renderReceiptText, textWidth } from '../../../../src/domain/receipt.ts';
 import type { ReceiptModel } from '../../../../src/domain/receipt.ts';
-import type { SaleRecord } from '../../../../src/domain/sale-record.ts';
+import { bytesOf, expectGolden, hex, indexOf, goldenSale } from '../../../support/golden-bytes.ts';
 
-const GOLDEN = fileURLToPath(new URL('./golden/', import.meta.url));
-const hex = (bytes: Uint8Array | readonly number[]): string => [...bytes].map((b) => b.toString(16).padStart(2, '0').toUpperCase()).join(' ');
-const bytesOf = (h: string): number[] => h.split(' ').map((x) => Number.parseInt(x, 16));
-
-/** One hex line per printed line (split after each LF), so a golden diff points at the line that changed. */
-function dump(bytes: Uint8Array): string {
-  const lines: string[] = [];
-  let start = 0;
-  bytes.forEach((b, i) => {
-    if (b === 0x0a) {
-      lines.push(hex(bytes.subarray(start, i + 1)));
-      start = i + 1;
-    }
-  });
-  if (start < bytes.length) lines.push(hex(bytes.subarray(start)));
-  return lines.join('\n') + '\n';
-}
-
-function expectGolden(name: string, title: string, bytes: Uint8Array): void {
-  const path = join(GOLDEN, `${name}.hex`);
-  const body = dump(bytes);
-  if (process.env.UPDATE_GOLDEN === '1') {
-    writeFileSync(path, `# ${title}\n# Regenerate only with: UPDATE_GOLDEN=1 npx vitest run tests/unit/drivers/printer\n${body}`);
-    return;
-  }
-  if (!existsSync(path)) throw new Error(`golden file ${name}.hex is missing; create it with UPDATE_GOLDEN=1 and review it`);
-  const stored = readFileSync(path, 'utf8')
-    .split('\n')
-    .filter((l) => !l.startsWith('#'))
-    .join('\n');
-  expect(body).toBe(stored);
-}
-
-function indexOf(haystack: Uint8Array, needle: readonly number[], from = 0): number {
-  outer: for (let i = from; i <= haystack.length - needle.length; i++) {
-    for (let j = 0; j < needle.length; j++) if (haystack[i + j] !== needle[j]) continue outer;
-    return i;
-  }
-  return -1;
-}
 
 // ---------------------------------------------------------------------------------------------
 // A test-side decoder for the ESC/POS subset the encoder emits; any other byte fails the test.
@@ -170,7 +127,7 @@ function printedText(d: Decoded): string[] {
 // Fixtures: two committed sales (made with the domain's cart and tender code, stored as JSON so
 // the goldens do not move when a test fixture elsewhere does).
 
-const sale = (lang: string): SaleRecord => JSON.parse(readFileSync(join(GOLDEN, `sale-${lang}.json`), 'utf8')) as SaleRecord;
+const sale = goldenSale;
 const zhModel = buildReceiptModel(sale('zh-CN'), {
   lang: 'zh-CN',
   header: ['卡萨超市 (人民路店)', '电话 010-12345678'],

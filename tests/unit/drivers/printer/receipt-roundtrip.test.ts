@@ -1,18 +1,15 @@
 // Round trip: every receipt Kassa prints, decoded by the virtual printer, gives back the same
 // text and QR payloads — for each built-in ESC/POS profile, in Chinese and in English, with a
 // reprint banner and a drawer pulse.
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_DRAWER_PULSE } from '../../../../drivers/drawer/drawer-kick.ts';
 import { PRINTER_PROFILES, type PrinterProfile } from '../../../../drivers/printer/printer-profiles.ts';
 import { encodeReceiptJob } from '../../../../drivers/printer/receipt-encoder.ts';
 import { VirtualPrinter } from '../../../../drivers/sim/virtual-printer.ts';
 import { buildReceiptModel } from '../../../../src/domain/receipt.ts';
-import type { SaleRecord } from '../../../../src/domain/sale-record.ts';
+import { goldenSale } from '../../../support/golden-bytes.ts';
 
-const GOLDEN = join(import.meta.dirname, 'golden');
-const sale = (lang: string): SaleRecord => JSON.parse(readFileSync(join(GOLDEN, `sale-${lang}.json`), 'utf8')) as SaleRecord;
+const sale = goldenSale;
 
 const escposProfiles: PrinterProfile[] = Object.values(PRINTER_PROFILES).filter((p: PrinterProfile) => p.language === 'esc-pos');
 

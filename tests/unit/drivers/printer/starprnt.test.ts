@@ -2,9 +2,6 @@
 // emits them, Kassa's own cut and drawer bytes, a golden dump, and a read-back through a small
 // test-side StarPRNT decoder. Golden files: golden/*.hex, regenerate only with UPDATE_GOLDEN=1.
 import iconv from 'iconv-lite';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_DRAWER_PULSE, drawerKick } from '../../../../drivers/drawer/drawer-kick.ts';
 import { getPrinterProfile } from '../../../../drivers/printer/printer-profiles.ts';
@@ -12,47 +9,8 @@ import { encodeReceipt, encodeReceiptJob, encodeTestPage } from '../../../../dri
 import type { ReceiptJobOptions, ReceiptLogo } from '../../../../drivers/printer/receipt-encoder.ts';
 import { STAR_CUT_FEED_FULL, starDrawerPulse } from '../../../../drivers/printer/starprnt.ts';
 import { buildReceiptModel, renderReceiptText, textWidth } from '../../../../src/domain/receipt.ts';
-import type { SaleRecord } from '../../../../src/domain/sale-record.ts';
+import { bytesOf, expectGolden, hex, indexOf, goldenSale } from '../../../support/golden-bytes.ts';
 
-const GOLDEN = fileURLToPath(new URL('./golden/', import.meta.url));
-const hex = (bytes: Uint8Array | readonly number[]): string => [...bytes].map((b) => b.toString(16).padStart(2, '0').toUpperCase()).join(' ');
-const bytesOf = (h: string): number[] => h.split(' ').map((x) => Number.parseInt(x, 16));
-
-function dump(bytes: Uint8Array): string {
-  const lines: string[] = [];
-  let start = 0;
-  bytes.forEach((b, i) => {
-    if (b === 0x0a) {
-      lines.push(hex(bytes.subarray(start, i + 1)));
-      start = i + 1;
-    }
-  });
-  if (start < bytes.length) lines.push(hex(bytes.subarray(start)));
-  return lines.join('\n') + '\n';
-}
-
-function expectGolden(name: string, title: string, bytes: Uint8Array): void {
-  const path = join(GOLDEN, `${name}.hex`);
-  const body = dump(bytes);
-  if (process.env.UPDATE_GOLDEN === '1') {
-    writeFileSync(path, `# ${title}\n# Regenerate only with: UPDATE_GOLDEN=1 npx vitest run tests/unit/drivers/printer\n${body}`);
-    return;
-  }
-  if (!existsSync(path)) throw new Error(`golden file ${name}.hex is missing; create it with UPDATE_GOLDEN=1 and review it`);
-  const stored = readFileSync(path, 'utf8')
-    .split('\n')
-    .filter((l) => !l.startsWith('#'))
-    .join('\n');
-  expect(body).toBe(stored);
-}
-
-function indexOf(haystack: Uint8Array, needle: readonly number[], from = 0): number {
-  outer: for (let i = from; i <= haystack.length - needle.length; i++) {
-    for (let j = 0; j < needle.length; j++) if (haystack[i + j] !== needle[j]) continue outer;
-    return i;
-  }
-  return -1;
-}
 
 interface StarDecoded {
   lines: { text: string; block: boolean }[];
@@ -132,7 +90,7 @@ function decodeStar(bytes: Uint8Array): StarDecoded {
 }
 
 const star = getPrinterProfile('star-tsp100');
-const sale = (lang: string): SaleRecord => JSON.parse(readFileSync(join(GOLDEN, `sale-${lang}.json`), 'utf8')) as SaleRecord;
+const sale = goldenSale;
 const enModel = buildReceiptModel(sale('en'), {
   lang: 'en',
   header: ['Kassa Mart', '1 Main Street'],
