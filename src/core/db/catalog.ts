@@ -8,6 +8,7 @@
 // phrase of single characters ("苹 果") and a Latin query a prefix token ("app"*). Queries are
 // built from extracted tokens only, each one double-quoted, so no user text reaches FTS5 as syntax.
 import type { Db } from './open.ts';
+import { perConnection } from './per-connection.ts';
 import type { Product, Unit } from '../../domain/product.ts';
 
 export class CatalogConflictError extends Error {
@@ -394,17 +395,8 @@ export class CatalogRepository {
   }
 }
 
-const repositories = new WeakMap<Db, CatalogRepository>();
-
 /** The repository of a connection, created (and its statements prepared) on first use. */
-export function catalogRepository(db: Db): CatalogRepository {
-  let repo = repositories.get(db);
-  if (repo === undefined) {
-    repo = new CatalogRepository(db);
-    repositories.set(db, repo);
-  }
-  return repo;
-}
+export const catalogRepository = perConnection((db): CatalogRepository => new CatalogRepository(db));
 
 /** Shorthand for `catalogRepository(db).upsertProducts(products, options)`. */
 export function upsertProducts(db: Db, products: readonly Product[], options?: UpsertOptions): UpsertResult {

@@ -4,28 +4,22 @@
 // commit gets the same number and the sequence stays gapless.
 import type { Statement } from 'better-sqlite3';
 import type { Db } from './open.ts';
+import { perConnection } from './per-connection.ts';
 
 export class CounterError extends Error {
   override name = 'CounterError';
 }
 
 // Prepared once per connection: every sale takes a number.
-const increments = new WeakMap<Db, Statement>();
-
-function incrementFor(db: Db): Statement {
-  let s = increments.get(db);
-  if (s === undefined) {
-    s = db
-      .prepare(
-        `INSERT INTO counters (terminal_id, name, value) VALUES (?, ?, 1)
-         ON CONFLICT (terminal_id, name) DO UPDATE SET value = value + 1
-         RETURNING value`,
-      )
-      .pluck();
-    increments.set(db, s);
-  }
-  return s;
-}
+const incrementFor = perConnection((db): Statement =>
+  db
+    .prepare(
+      `INSERT INTO counters (terminal_id, name, value) VALUES (?, ?, 1)
+       ON CONFLICT (terminal_id, name) DO UPDATE SET value = value + 1
+       RETURNING value`,
+    )
+    .pluck(),
+);
 
 /** Increments and returns the counter (the first call returns 1). Inside the caller's transaction only. */
 export function nextCounter(db: Db, terminalId: string, name: string): number {

@@ -10,6 +10,7 @@ import { hash as digest } from 'node:crypto';
 import type { Statement } from 'better-sqlite3';
 import { canonicalJson } from './canonical-json.ts';
 import type { Db } from './open.ts';
+import { perConnection } from './per-connection.ts';
 
 /** Every kind the journal holds. New events are added here, so the list documents what is journalled. */
 export const JOURNAL_KINDS = [
@@ -100,19 +101,10 @@ interface AppendStatements {
 }
 
 // Prepared once per connection: preparing costs more than running these statements.
-const appendStatements = new WeakMap<Db, AppendStatements>();
-
-function appendStatementsFor(db: Db): AppendStatements {
-  let s = appendStatements.get(db);
-  if (s === undefined) {
-    s = {
-      last: db.prepare('SELECT seq, hash FROM journal ORDER BY seq DESC LIMIT 1'),
-      insert: db.prepare('INSERT INTO journal (seq, at, terminal_id, kind, ref, payload, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?)'),
-    };
-    appendStatements.set(db, s);
-  }
-  return s;
-}
+const appendStatementsFor = perConnection((db): AppendStatements => ({
+  last: db.prepare('SELECT seq, hash FROM journal ORDER BY seq DESC LIMIT 1'),
+  insert: db.prepare('INSERT INTO journal (seq, at, terminal_id, kind, ref, payload, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?)'),
+}));
 
 /**
  * Appends one entry. Must run inside the caller's transaction (use `.immediate()`), so the

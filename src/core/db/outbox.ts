@@ -9,6 +9,7 @@
 import type { Statement } from 'better-sqlite3';
 import { canonicalJson } from './canonical-json.ts';
 import type { Db } from './open.ts';
+import { perConnection } from './per-connection.ts';
 
 export type OutboxStatus = 'pending' | 'sent' | 'dead';
 
@@ -70,23 +71,14 @@ interface EnqueueStatements {
 }
 
 // Prepared once per connection: enqueueing is on the sale commit path.
-const enqueueStatements = new WeakMap<Db, EnqueueStatements>();
-
-function enqueueStatementsFor(db: Db): EnqueueStatements {
-  let s = enqueueStatements.get(db);
-  if (s === undefined) {
-    s = {
-      insert: db.prepare(
-        `INSERT INTO outbox (idempotency_key, type, payload, created_at) VALUES (?, ?, ?, ?)
-         ON CONFLICT (idempotency_key) DO NOTHING
-         RETURNING *`,
-      ),
-      byKey: db.prepare('SELECT * FROM outbox WHERE idempotency_key = ?'),
-    };
-    enqueueStatements.set(db, s);
-  }
-  return s;
-}
+const enqueueStatementsFor = perConnection((db): EnqueueStatements => ({
+  insert: db.prepare(
+    `INSERT INTO outbox (idempotency_key, type, payload, created_at) VALUES (?, ?, ?, ?)
+     ON CONFLICT (idempotency_key) DO NOTHING
+     RETURNING *`,
+  ),
+  byKey: db.prepare('SELECT * FROM outbox WHERE idempotency_key = ?'),
+}));
 
 /**
  * Queues a message; call it inside the transaction that makes the change. Enqueueing a key that

@@ -10,6 +10,7 @@ import { canonicalJson } from './canonical-json.ts';
 import { nextCounter } from './counters.ts';
 import { appendJournal, appendJournalJson } from './journal.ts';
 import type { Db } from './open.ts';
+import { perConnection } from './per-connection.ts';
 import { enqueueOutbox } from './outbox.ts';
 import { saveSnapshot } from './snapshots.ts';
 
@@ -271,37 +272,30 @@ interface Committer {
 
 // Prepared once per connection: preparing the statements (and wrapping the transaction) cost
 // more than running them.
-const committers = new WeakMap<Db, Committer>();
-
-function committerFor(db: Db): Committer {
-  let c = committers.get(db);
-  if (c === undefined) {
-    const statements = {
-      receiptOf: db.prepare('SELECT receipt_no FROM sales WHERE id = ?').pluck(),
-      insertSale: db.prepare(
-        `INSERT INTO sales (id, terminal_id, receipt_no, status, currency, subtotal, tax_total, total, rounding,
-                            basket_discount, basket_discount_reason, tendered, change_given, cashier, started_at,
-                            completed_at, training)
-         VALUES (?, ?, ?, 'completed', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      ),
-      insertLine: db.prepare(
-        `INSERT INTO sale_lines (sale_id, line_no, sku, name, unit, quantity_milli, unit_price, original_unit_price,
-                                 override_reason, gross, gross_embedded, line_discount, line_discount_reason,
-                                 basket_discount_share, amount, tax_class, tax_rate_bps, tax_inclusive, tax, voided,
-                                 void_reason, source)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      ),
-      insertTender: db.prepare('INSERT INTO tenders (sale_id, seq, method, amount, received, reference) VALUES (?, ?, ?, ?, ?, ?)'),
-    };
-    const self: Committer = {
-      ...statements,
-      commit: db.transaction((record: UncommittedSale, input: CommitSaleInput) => commitRows(db, self, record, input)),
-    };
-    c = self;
-    committers.set(db, c);
-  }
-  return c;
-}
+const committerFor = perConnection((db): Committer => {
+  const statements = {
+    receiptOf: db.prepare('SELECT receipt_no FROM sales WHERE id = ?').pluck(),
+    insertSale: db.prepare(
+      `INSERT INTO sales (id, terminal_id, receipt_no, status, currency, subtotal, tax_total, total, rounding,
+                          basket_discount, basket_discount_reason, tendered, change_given, cashier, started_at,
+                          completed_at, training)
+       VALUES (?, ?, ?, 'completed', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    ),
+    insertLine: db.prepare(
+      `INSERT INTO sale_lines (sale_id, line_no, sku, name, unit, quantity_milli, unit_price, original_unit_price,
+                               override_reason, gross, gross_embedded, line_discount, line_discount_reason,
+                               basket_discount_share, amount, tax_class, tax_rate_bps, tax_inclusive, tax, voided,
+                               void_reason, source)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    ),
+    insertTender: db.prepare('INSERT INTO tenders (sale_id, seq, method, amount, received, reference) VALUES (?, ?, ?, ?, ?, ?)'),
+  };
+  const self: Committer = {
+    ...statements,
+    commit: db.transaction((record: UncommittedSale, input: CommitSaleInput) => commitRows(db, self, record, input)),
+  };
+  return self;
+});
 
 /**
  * Commits a paid sale in ONE immediate transaction: receipt number (gapless per terminal),
@@ -650,20 +644,11 @@ interface ReadStatements {
   readonly tenders: Statement;
 }
 
-const readStatements = new WeakMap<Db, ReadStatements>();
-
-function readStatementsFor(db: Db): ReadStatements {
-  let s = readStatements.get(db);
-  if (s === undefined) {
-    s = {
-      sale: db.prepare('SELECT * FROM sales WHERE id = ?'),
-      lines: db.prepare('SELECT * FROM sale_lines WHERE sale_id = ? ORDER BY line_no'),
-      tenders: db.prepare('SELECT * FROM tenders WHERE sale_id = ? ORDER BY seq'),
-    };
-    readStatements.set(db, s);
-  }
-  return s;
-}
+const readStatementsFor = perConnection((db): ReadStatements => ({
+  sale: db.prepare('SELECT * FROM sales WHERE id = ?'),
+  lines: db.prepare('SELECT * FROM sale_lines WHERE sale_id = ? ORDER BY line_no'),
+  tenders: db.prepare('SELECT * FROM tenders WHERE sale_id = ? ORDER BY seq'),
+}));
 
 /** The sale and any disagreement between its rows, or null when there is no such sale. */
 export function readStoredSale(db: Db, id: string): StoredSale | null {

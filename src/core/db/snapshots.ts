@@ -4,6 +4,7 @@
 // JSON.stringify, they are never hashed, and they may carry values canonical JSON refuses.
 import type { Statement } from 'better-sqlite3';
 import type { Db } from './open.ts';
+import { perConnection } from './per-connection.ts';
 
 export interface StoredSnapshot {
   /** The machine definition version that wrote it; a different version may need migrating or discarding. */
@@ -17,19 +18,12 @@ export class SnapshotError extends Error {
 }
 
 // Prepared once per connection: the checkout saves a snapshot on every change and every sale.
-const upserts = new WeakMap<Db, Statement>();
-
-function upsertFor(db: Db): Statement {
-  let s = upserts.get(db);
-  if (s === undefined) {
-    s = db.prepare(
-      `INSERT INTO machine_snapshots (machine_id, version, snapshot, updated_at) VALUES (?, ?, ?, ?)
-       ON CONFLICT (machine_id) DO UPDATE SET version = excluded.version, snapshot = excluded.snapshot, updated_at = excluded.updated_at`,
-    );
-    upserts.set(db, s);
-  }
-  return s;
-}
+const upsertFor = perConnection((db): Statement =>
+  db.prepare(
+    `INSERT INTO machine_snapshots (machine_id, version, snapshot, updated_at) VALUES (?, ?, ?, ?)
+     ON CONFLICT (machine_id) DO UPDATE SET version = excluded.version, snapshot = excluded.snapshot, updated_at = excluded.updated_at`,
+  ),
+);
 
 export function saveSnapshot(db: Db, machineId: string, version: number, snapshot: unknown, at: string): void {
   if (machineId === '') throw new SnapshotError('a snapshot needs a machine id');
