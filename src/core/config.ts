@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { DEFAULT_TAX_CLASSES, type TaxClass } from '../domain/tax-class.ts';
 import { isSupportedCurrency, parseMoney } from '../domain/money.ts';
 import { DEFAULT_SCAN_RULES, scanRulesSchema, type ScanRules } from '../domain/barcodes/classify-scan.ts';
+import { devicesSchema } from './device-config.ts';
 
 const decimalAmount = z
   .string()
@@ -53,6 +54,7 @@ export const configSchema = z
         maxLines: z.number().int().min(1).max(10_000).default(500),
       })
       .default({ maxQuantity: 9999, maxWeightKg: 999.999, maxLines: 500 }),
+    devices: devicesSchema,
   })
   .superRefine((c, ctx) => {
     if (!c.taxClasses.some((t) => t.id === c.defaultTaxClass)) {
