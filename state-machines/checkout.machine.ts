@@ -18,6 +18,14 @@
 //   and the cart stays as it was.
 // - Scans that arrive while a lookup runs are queued in context and looked up in order.
 // - Default actor implementations reject loudly, so a host that forgets one finds out at once.
+// - The receipt printer's state comes in `PRINTER.STATUS` events (the host's device manager
+//   sends one whenever the printer's lifecycle or paper changes). A sale paid while the printer
+//   is known to be out of paper stops at `noPaper` first: the cashier continues without a
+//   receipt (it is listed to be reprinted later) or loads paper, which carries on by itself.
+//   A terminal with no printer never sends the event and never sees the question.
+// - `printReceipt` resolves with what became of the slip (printed, unconfirmed, deferred,
+//   interrupted, failed, none); anything but printed or none is shown in `notice`, because the
+//   sale is saved and the receipt stays listed until it prints.
 import { and, assign, fromPromise, setup } from 'xstate';
 import {
   addItem,
@@ -100,9 +108,36 @@ export interface CancelInput {
   readonly tenders: readonly TenderRecord[];
 }
 
+/** What happened to a finished sale's slip, as the receipt effect reports it. */
+export type ReceiptStatus = 'printed' | 'unconfirmed' | 'deferred' | 'interrupted' | 'failed' | 'none';
+
+export interface ReceiptInput {
+  readonly saleId: string;
+  /** The cashier chose to continue without a receipt (printer out of paper): list it, do not print. */
+  readonly deferred: boolean;
+}
+
+export interface ReceiptOutput {
+  readonly status: ReceiptStatus;
+  /** Cashier-readable detail for anything but printed/none. */
+  readonly detail?: string;
+}
+
+/** The receipt printer as the checkout sees it; null when the terminal has none. */
+export interface PrinterView {
+  /** Paper is out (or the cover is open, or the printer is offline): nothing can print now. */
+  readonly cannotPrint: boolean;
+  /** Cashier-readable, e.g. "paper out", "paper near end", "ready". */
+  readonly detail: string;
+}
+
 export interface LastSale {
   readonly id: string;
   readonly receiptNo: number;
+  /** The cashier chose to continue without a receipt. */
+  readonly receiptDeferred?: boolean;
+  /** Set when the receipt step has finished. */
+  readonly receipt?: ReceiptStatus;
   /** Cash handed back. */
   readonly change: number;
   /** SaleRecord.total: amount due before cash rounding. */
@@ -131,6 +166,12 @@ export interface CheckoutContext {
   readonly lastError: string | null;
   readonly lastSale: LastSale | null;
   readonly pendingCommit: CommitInput | null;
+  /** The receipt printer, from PRINTER.STATUS; absent/null: no printer known. */
+  readonly printer?: PrinterView | null;
+  /** The cashier agreed to finish this sale without a receipt. */
+  readonly receiptDeferred?: boolean;
+  /** Something the cashier should know that is not an error (e.g. receipt 12 is listed to reprint). */
+  readonly notice?: string | null;
 }
 
 /** Carried by events that may open a sale; ignored while a sale is open. */
@@ -160,7 +201,11 @@ export type CheckoutEvent =
   | { readonly type: 'CANCEL'; readonly reason: string }
   | { readonly type: 'PARK'; readonly at?: string }
   | { readonly type: 'RESUME'; readonly saleId: string }
-  | { readonly type: 'RETRY' };
+  | { readonly type: 'RETRY' }
+  /** From the host's device manager; `printer: null` when the printer is removed from config. */
+  | { readonly type: 'PRINTER.STATUS'; readonly printer: PrinterView | null }
+  /** At the no-paper question: finish the sale and list its receipt to reprint later. */
+  | { readonly type: 'CONTINUE_WITHOUT_RECEIPT' };
 
 function missing(name: string): never {
   throw new Error(`checkout: the host did not provide the "${name}" actor; pass it with checkoutMachine.provide({ actors: { ${name} } }) or provideCheckout()`);
@@ -236,6 +281,7 @@ function closedSale(context: CheckoutContext): Partial<CheckoutContext> {
     lookupQueue: [],
     cancelReason: null,
     pendingCommit: null,
+    receiptDeferred: false,
   };
 }
 
@@ -251,7 +297,7 @@ export const checkoutMachine = setup({
     lookupItem: fromPromise<LookupResult, LookupInput>(async () => missing('lookupItem')),
     searchCatalog: fromPromise<SearchHit[], { query: string }>(async () => missing('searchCatalog')),
     commitSale: fromPromise<CommitOutput, CommitInput>(async () => missing('commitSale')),
-    printReceipt: fromPromise<void, { saleId: string }>(async () => missing('printReceipt')),
+    printReceipt: fromPromise<ReceiptOutput, ReceiptInput>(async () => missing('printReceipt')),
     journalCancel: fromPromise<void, CancelInput>(async () => missing('journalCancel')),
   },
   guards: {
@@ -266,11 +312,13 @@ export const checkoutMachine = setup({
     canPark: ({ context }) => context.parked.length < MAX_PARKED,
     isParked: ({ context, event }) => event.type === 'RESUME' && context.parked.some((p) => p.saleId === event.saleId),
     hasQueuedLookup: ({ context }) => context.lookupQueue.length > 0,
+    printerCannotPrint: ({ context }) => context.printer?.cannotPrint === true && context.receiptDeferred !== true,
+    printerCanPrint: ({ context }) => context.printer?.cannotPrint !== true,
   },
   actions: {
     openSale: assign(({ context, event }) => {
       const e = event as Opening;
-      return { ...closedSale(context), saleId: e.saleId ?? null, startedAt: e.at ?? null, lastError: null, lastSale: null };
+      return { ...closedSale(context), saleId: e.saleId ?? null, startedAt: e.at ?? null, lastError: null, lastSale: null, notice: null };
     }),
     refuseOpen: assign({ lastError: 'internal: the host must pass saleId and at with the event that opens a sale' }),
     startLookup: assign(({ event }) => {
@@ -284,6 +332,7 @@ export const checkoutMachine = setup({
     nextLookup: assign(({ context }) => ({ lookup: context.lookupQueue[0] ?? null, lookupQueue: context.lookupQueue.slice(1) })),
     closeSale: assign(({ context }) => closedSale(context)),
     clearError: assign({ lastError: null }),
+    printerStatus: assign(({ event }) => (event.type === 'PRINTER.STATUS' ? { printer: event.printer } : {})),
   },
 }).createMachine({
   id: 'checkout',
@@ -304,8 +353,14 @@ export const checkoutMachine = setup({
     lastError: null,
     lastSale: null,
     pendingCommit: null,
+    printer: null,
+    receiptDeferred: false,
+    notice: null,
   }),
   initial: 'idle',
+  on: {
+    'PRINTER.STATUS': { actions: 'printerStatus' },
+  },
   states: {
     idle: {
       on: {
@@ -368,6 +423,11 @@ export const checkoutMachine = setup({
             ADD: { target: 'lookingUp', actions: 'startLookup' },
             SEARCH: { target: 'searching' },
             TENDER: [
+              {
+                guard: and(['hasActiveLines', 'printerCannotPrint']),
+                target: '#checkout.noPaper',
+                actions: assign(({ event }) => ({ paidAt: event.at, lastError: null, searchResults: [] })),
+              },
               {
                 guard: 'hasActiveLines',
                 target: '#checkout.tendering',
@@ -441,6 +501,22 @@ export const checkoutMachine = setup({
       },
     },
 
+    /** The printer cannot print: continue without a receipt, or load paper (which carries on). */
+    noPaper: {
+      on: {
+        CONTINUE_WITHOUT_RECEIPT: { target: 'tendering', actions: assign({ receiptDeferred: true, lastError: null }) },
+        'PRINTER.STATUS': [
+          { guard: ({ event }) => event.printer?.cannotPrint !== true, target: 'tendering', actions: 'printerStatus' },
+          { actions: 'printerStatus' },
+        ],
+        BACK: { target: 'inSale.ready', actions: 'clearError' },
+        CANCEL: { target: 'cancelling', actions: assign(({ event }) => ({ cancelReason: event.reason, lastError: null })) },
+        SCAN: { actions: assign({ lastError: 'the printer is out of paper: continue without a receipt, load paper, or go back' }) },
+        ADD: { actions: assign({ lastError: 'the printer is out of paper: continue without a receipt, load paper, or go back' }) },
+        CLEAR_ERROR: { actions: 'clearError' },
+      },
+    },
+
     tendering: {
       always: {
         guard: 'isPaid',
@@ -497,9 +573,11 @@ export const checkoutMachine = setup({
             return {
               ...closedSale(context),
               lastError: null,
+              notice: null,
               lastSale: {
                 id: sale?.id ?? '',
                 receiptNo: event.output.receiptNo,
+                receiptDeferred: context.receiptDeferred === true,
                 change: sale?.change ?? 0,
                 total: sale?.total ?? 0,
                 rounding: sale?.rounding ?? 0,
@@ -523,12 +601,19 @@ export const checkoutMachine = setup({
       invoke: {
         id: 'printReceipt',
         src: 'printReceipt',
-        input: ({ context }) => ({ saleId: context.lastSale?.id ?? '' }),
-        onDone: { target: 'idle' },
+        input: ({ context }) => ({ saleId: context.lastSale?.id ?? '', deferred: context.lastSale?.receiptDeferred === true }),
+        onDone: {
+          target: 'idle',
+          actions: assign(({ context, event }) => ({
+            lastSale: context.lastSale ? { ...context.lastSale, receipt: event.output.status } : null,
+            notice: receiptNotice(context.lastSale?.receiptNo ?? 0, event.output),
+          })),
+        },
         // The sale is committed; a printer fault must not lose it. Reprint from the journal.
         onError: {
           target: 'idle',
           actions: assign(({ context, event }) => ({
+            lastSale: context.lastSale ? { ...context.lastSale, receipt: 'failed' as const } : null,
             lastError: `receipt ${context.lastSale?.receiptNo ?? '?'} did not print: ${message(event.error)}; the sale is saved, reprint it`,
           })),
         },
@@ -560,6 +645,22 @@ export const checkoutMachine = setup({
   },
 });
 
+function receiptNotice(receiptNo: number, output: ReceiptOutput): string | null {
+  switch (output.status) {
+    case 'printed':
+    case 'none':
+      return null;
+    case 'deferred':
+      return `sale saved without a receipt: receipt ${receiptNo} is listed to reprint`;
+    case 'unconfirmed':
+      return `receipt ${receiptNo} was sent but the printer did not confirm it${output.detail ? ` (${output.detail})` : ''}: check the slip, it stays listed until it prints`;
+    case 'interrupted':
+      return `receipt ${receiptNo} was cut short${output.detail ? ` (${output.detail})` : ''}: it reprints when the printer is ready`;
+    case 'failed':
+      return `receipt ${receiptNo} did not print${output.detail ? ` (${output.detail})` : ''}: the sale is saved, the receipt stays listed to reprint`;
+  }
+}
+
 function applyLookup(context: CheckoutContext, result: LookupResult): Partial<CheckoutContext> {
   if (!result.ok) return { lastError: result.error };
   const asked = context.lookup?.quantityMilli;
@@ -579,7 +680,8 @@ export interface CheckoutEffects {
   searchCatalog(input: { query: string }, signal: AbortSignal): Promise<SearchHit[]>;
   /** Idempotent per sale id: a restored snapshot re-runs it with the same input. */
   commitSale(input: CommitInput, signal: AbortSignal): Promise<CommitOutput>;
-  printReceipt(input: { saleId: string }, signal: AbortSignal): Promise<void>;
+  /** What became of the slip; never undoes the sale. Idempotent per sale id (reprints are marked). */
+  printReceipt(input: ReceiptInput, signal: AbortSignal): Promise<ReceiptOutput>;
   /** Idempotent per sale id. */
   journalCancel(input: CancelInput, signal: AbortSignal): Promise<void>;
 }
@@ -591,7 +693,7 @@ export function provideCheckout(effects: CheckoutEffects) {
       lookupItem: fromPromise<LookupResult, LookupInput>(({ input, signal }) => effects.lookupItem(input, signal)),
       searchCatalog: fromPromise<SearchHit[], { query: string }>(({ input, signal }) => effects.searchCatalog(input, signal)),
       commitSale: fromPromise<CommitOutput, CommitInput>(({ input, signal }) => effects.commitSale(input, signal)),
-      printReceipt: fromPromise<void, { saleId: string }>(({ input, signal }) => effects.printReceipt(input, signal)),
+      printReceipt: fromPromise<ReceiptOutput, ReceiptInput>(({ input, signal }) => effects.printReceipt(input, signal)),
       journalCancel: fromPromise<void, CancelInput>(({ input, signal }) => effects.journalCancel(input, signal)),
     },
   });

@@ -16,15 +16,15 @@ import {
 import { classifyScan } from '../domain/barcodes/classify-scan.ts';
 import type { Product } from '../domain/product.ts';
 import { productName } from '../domain/product.ts';
-import { buildReceiptModel } from '../domain/receipt.ts';
 import type { KassaConfig } from './config.ts';
 import { CatalogRepository } from './db/catalog.ts';
 import { appendJournal } from './db/journal.ts';
 import type { Db } from './db/open.ts';
-import { cancelSale, commitSale, getSale } from './db/sales.ts';
+import { cancelSale, commitSale } from './db/sales.ts';
 import { deleteSnapshot, loadSnapshot, saveSnapshot } from './db/snapshots.ts';
 import type { Logger } from './logger.ts';
 import type { ReceiptPrinter } from './receipt-printer.ts';
+import { ReceiptService } from './receipt-service.ts';
 
 export const CHECKOUT_MACHINE_ID = 'checkout';
 
@@ -36,7 +36,10 @@ export interface CheckoutServiceOptions {
   readonly db: Db;
   readonly config: KassaConfig;
   readonly logger: Logger;
-  readonly printer: ReceiptPrinter;
+  /** Where receipts go; null: this terminal prints none. Ignored when `receipts` is given. */
+  readonly printer: ReceiptPrinter | null;
+  /** The terminal's receipt service, when the host shares one with its devices. */
+  readonly receipts?: ReceiptService;
   /** Clock, for tests. */
   readonly now?: () => Date;
   /** Called right before and right after each snapshot is durably saved (the crash test reports them). */
@@ -57,6 +60,7 @@ export interface RecoveryReport {
 
 export interface CheckoutService {
   readonly actor: CheckoutActor;
+  readonly receipts: ReceiptService;
   readonly recovery: RecoveryReport;
   /** Sends an event, stamping sale ids and times on the events that need them. */
   send(event: DistributiveOmit<CheckoutEvent, 'saleId' | 'at'> | CheckoutEvent): void;
@@ -108,7 +112,8 @@ export function checkoutInput(config: KassaConfig): CheckoutInput {
 }
 
 export function startCheckout(options: CheckoutServiceOptions): CheckoutService {
-  const { db, config, logger, printer } = options;
+  const { db, config, logger } = options;
+  const receipts = options.receipts ?? new ReceiptService({ db, config, logger, printer: options.printer, ...(options.now ? { now: options.now } : {}) });
   const now = options.now ?? (() => new Date());
   const catalog = new CatalogRepository(db);
   const taxClasses = new Map(config.taxClasses.map((t) => [t.id, t]));
@@ -206,12 +211,7 @@ export function startCheckout(options: CheckoutServiceOptions): CheckoutService 
       logger.info({ saleId: input.sale.id, receiptNo: result.receiptNo, total: input.sale.total, again: result.alreadyCommitted }, 'sale committed');
       return { receiptNo: result.receiptNo };
     },
-    async printReceipt({ saleId }) {
-      const record = getSale(db, saleId);
-      if (!record) throw new Error(`sale ${saleId} is not in the store; nothing to print`);
-      const taxLabels = Object.fromEntries(config.taxClasses.map((t) => [t.id, t.label]));
-      await printer.print(buildReceiptModel(record, { lang: config.language, header: [config.storeName], taxLabels }), record);
-    },
+    printReceipt: ({ saleId, deferred }) => receipts.printSale(saleId, { deferred }),
     async journalCancel(input) {
       const snapshot = await currentSnapshot();
       const result = cancelSale(db, {
@@ -294,6 +294,7 @@ export function startCheckout(options: CheckoutServiceOptions): CheckoutService 
 
   return {
     actor: created,
+    receipts,
     recovery,
     send(event) {
       const stamped = { ...event } as Record<string, unknown>;

@@ -4,7 +4,6 @@
 import { performance } from 'node:perf_hooks';
 import { startCheckout } from '../../src/core/checkout-service.ts';
 import { CatalogRepository } from '../../src/core/db/catalog.ts';
-import { noReceiptPrinter } from '../../src/core/receipt-printer.ts';
 import { dataPaths } from '../../src/core/paths.ts';
 import { openTerminal } from '../../src/core/runtime.ts';
 import { demoBarcodeFor } from '../../src/core/demo-data.ts';
@@ -14,7 +13,7 @@ const dir = process.argv[2];
 if (!dir) throw new Error('usage: startup-child <data-dir>');
 const start = performance.now();
 const terminal = await openTerminal(dataPaths(dir));
-const service = startCheckout({ db: terminal.db, config: terminal.config, logger: terminal.logger, printer: noReceiptPrinter });
+const service = startCheckout({ db: terminal.db, config: terminal.config, logger: terminal.logger, printer: null });
 const products = Number(process.argv[3] ?? 1_000_000);
 const key = normalizeBarcode(demoBarcodeFor(Math.floor(products / 2)));
 const found = key.ok ? new CatalogRepository(terminal.db).findByBarcode(key.key) : null;

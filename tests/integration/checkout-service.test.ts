@@ -65,6 +65,7 @@ function recordingPrinter(): ReceiptPrinter & { readonly printed: Printed[] } {
     printed,
     async print(model, record) {
       printed.push({ model, record });
+      return { outcome: 'printed' };
     },
   };
 }

@@ -3,7 +3,6 @@
 // snapshot is reported with a synchronous write, so the parent knows the last saved state.
 import { writeSync } from 'node:fs';
 import { startCheckout } from '../../src/core/checkout-service.ts';
-import { noReceiptPrinter } from '../../src/core/receipt-printer.ts';
 import { dataPaths } from '../../src/core/paths.ts';
 import { openTerminal } from '../../src/core/runtime.ts';
 import { simulateSales } from '../../src/core/sale-simulator.ts';
@@ -21,7 +20,7 @@ const service = startCheckout({
   db: terminal.db,
   config: terminal.config,
   logger: terminal.logger,
-  printer: noReceiptPrinter,
+  printer: null,
   onSnapshotSaving: (snap) => out(`SAVING ${saleStateHash(snap)}`),
   onSnapshotSaved: (snap) => out(`SAVED ${saleStateHash(snap)}`),
 });

@@ -4,7 +4,6 @@
 import type { Command } from 'commander';
 import { formatMoney } from '../../domain/money.ts';
 import { startCheckout } from '../../core/checkout-service.ts';
-import { noReceiptPrinter } from '../../core/receipt-printer.ts';
 import { openTerminal } from '../../core/runtime.ts';
 import { simulateSales } from '../../core/sale-simulator.ts';
 import { verifyStore } from '../../core/verify.ts';
@@ -27,7 +26,7 @@ export function registerSimulate(program: Command): void {
       const seed = opts.seed !== undefined ? parsePositiveInt(opts.seed, '--seed', 2 ** 31) : Date.now() % 2 ** 31;
       const maxLines = parsePositiveInt(opts.maxLines, '--max-lines', 200);
       const terminal = await openTerminal(dataDirOf(this));
-      const service = startCheckout({ db: terminal.db, config: terminal.config, logger: terminal.logger, printer: noReceiptPrinter });
+      const service = startCheckout({ db: terminal.db, config: terminal.config, logger: terminal.logger, printer: null });
       try {
         if (service.recovery.restored && service.recovery.saleId && !opts.json) {
           process.stderr.write(`restored sale ${service.recovery.saleId} (${service.recovery.state}, ${service.recovery.lines} lines): finishing it first\n`);

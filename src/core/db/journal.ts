@@ -21,6 +21,11 @@ export const JOURNAL_KINDS = [
   'catalog.imported',
   'terminal.started',
   'snapshot.recovered',
+  'receipt.reprinted',
+  'receipt.deferred',
+  'drawer.opened',
+  'drawer.left-open',
+  'device.test-print',
 ] as const;
 
 export type JournalKind = (typeof JOURNAL_KINDS)[number];

@@ -158,6 +158,29 @@ export const MIGRATIONS: readonly Migration[] = [
       ) STRICT;
     `,
   },
+  {
+    version: 2,
+    name: 'receipt prints',
+    sql: `
+      -- What became of each sale's slip (ARCHITECTURE.md §3 rule 3: the print job is recorded
+      -- before it is sent). Kept out of the sale's own transaction: a slip is not money, and a
+      -- crash between the commit and this row is covered by the checkout snapshot, which
+      -- restores into the receipt step and prints (as a reprint when a row says it was sent).
+      CREATE TABLE receipt_prints (
+        sale_id     TEXT PRIMARY KEY NOT NULL,
+        terminal_id TEXT NOT NULL,
+        receipt_no  INTEGER NOT NULL,
+        status      TEXT NOT NULL CHECK (status IN ('printing', 'printed', 'unconfirmed', 'interrupted', 'deferred', 'failed')),
+        sends       INTEGER NOT NULL DEFAULT 0,   -- times the job went to the printer
+        reprints    INTEGER NOT NULL DEFAULT 0,
+        detail      TEXT,
+        created_at  TEXT NOT NULL,
+        updated_at  TEXT NOT NULL
+      ) STRICT, WITHOUT ROWID;
+      -- The unprinted list stays short however many sales there are.
+      CREATE INDEX receipt_prints_open ON receipt_prints(status, receipt_no) WHERE status <> 'printed';
+    `,
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]?.version ?? 0;

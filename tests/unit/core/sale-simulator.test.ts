@@ -8,7 +8,6 @@ import { importCatalog } from '../../../src/core/catalog-import.ts';
 import { startCheckout, type CheckoutService } from '../../../src/core/checkout-service.ts';
 import { demoBarcodeFor, writeDemoCatalog } from '../../../src/core/demo-data.ts';
 import { dataPaths } from '../../../src/core/paths.ts';
-import { noReceiptPrinter } from '../../../src/core/receipt-printer.ts';
 import { openTerminal, type Terminal } from '../../../src/core/runtime.ts';
 import { seededRandom, simulateSales, SimulationError, type SimulationSummary } from '../../../src/core/sale-simulator.ts';
 import { verifyStore } from '../../../src/core/verify.ts';
@@ -55,7 +54,7 @@ describe('simulateSales', () => {
       const result = await importCatalog(terminal.db, csv, { currency: 'CNY', taxClasses: terminal.config.taxClasses });
       expect(result.imported).toBe(products);
     }
-    const service = startCheckout({ db: terminal.db, config: terminal.config, logger: terminal.logger, printer: noReceiptPrinter });
+    const service = startCheckout({ db: terminal.db, config: terminal.config, logger: terminal.logger, printer: null });
     const t = { terminal, service };
     open.push(t);
     return t;
@@ -142,7 +141,7 @@ describe('simulateSales', () => {
     const saleId = open1.context.saleId;
     service.stop();
 
-    const restarted = startCheckout({ db: terminal.db, config: terminal.config, logger: terminal.logger, printer: noReceiptPrinter });
+    const restarted = startCheckout({ db: terminal.db, config: terminal.config, logger: terminal.logger, printer: null });
     open.push({ terminal, service: restarted });
     expect(restarted.recovery.saleId).toBe(saleId);
     const summary = await simulateSales(restarted, terminal.db, terminal.config, { sales: 3, seed: 9 });

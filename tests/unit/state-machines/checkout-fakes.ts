@@ -12,6 +12,8 @@ import type {
   LookupInput,
   LookupResult,
   SearchHit,
+  ReceiptInput,
+  ReceiptOutput,
 } from '../../../state-machines/checkout.machine.ts';
 
 export const VAT13: TaxClass = { id: 'standard', label: 'VAT 13%', rateBps: 1300, inclusive: true };
@@ -80,7 +82,7 @@ export function fakes(options: { hold?: Name[]; fail?: Partial<Record<Name, stri
       ),
     ),
     commitSale: fromPromise<CommitOutput, CommitInput>(({ input }) => run('commitSale', input, () => ({ receiptNo: receiptNo++ }))),
-    printReceipt: fromPromise<void, { saleId: string }>(({ input }) => run('printReceipt', input, () => undefined)),
+    printReceipt: fromPromise<ReceiptOutput, ReceiptInput>(({ input }) => run('printReceipt', input, (): ReceiptOutput => ({ status: input.deferred ? 'deferred' : 'printed' }))),
     journalCancel: fromPromise<void, CancelInput>(({ input }) => run('journalCancel', input, () => undefined)),
   };
   return {

@@ -263,11 +263,13 @@ describe('checkout machine: paying', () => {
 
     f.settle('commitSale', { receiptNo: 7 });
     await waitFor(actor, (s) => s.matches('receipt'));
-    expect(actor.getSnapshot().context.lastSale).toEqual({ id: 'S1-T1', receiptNo: 7, change: 760, total: 9238, rounding: 2 });
+    expect(actor.getSnapshot().context.lastSale).toEqual({ id: 'S1-T1', receiptNo: 7, change: 760, total: 9238, rounding: 2, receiptDeferred: false });
     expect(actor.getSnapshot().context.cart.lines).toEqual([]);
-    expect(f.calls.printReceipt).toEqual([{ saleId: 'S1-T1' }]);
-    f.settle('printReceipt');
+    expect(f.calls.printReceipt).toEqual([{ saleId: 'S1-T1', deferred: false }]);
+    f.settle('printReceipt', { status: 'printed' });
     await waitFor(actor, (s) => s.matches('idle'));
+    expect(actor.getSnapshot().context.lastSale?.receipt).toBe('printed');
+    expect(actor.getSnapshot().context.notice).toBeNull();
     expect(actor.getSnapshot().context).toMatchObject({ saleId: null, tenders: [], pendingCommit: null, lastError: null });
   });
 
@@ -403,7 +405,10 @@ describe('checkout machine: host wiring and persistence', () => {
         seen.push(`commit ${input.sale.id}`);
         return { receiptNo: 99 };
       },
-      printReceipt: async ({ saleId }) => void seen.push(`print ${saleId}`),
+      printReceipt: async ({ saleId }) => {
+        seen.push(`print ${saleId}`);
+        return { status: 'printed' };
+      },
       journalCancel: async () => undefined,
     });
     const actor = createActor(machine, { input: INPUT }).start();
@@ -445,5 +450,82 @@ describe('checkout machine: host wiring and persistence', () => {
     expect(second.calls.commitSale).toEqual(first.calls.commitSale);
     expect((second.calls.commitSale[0] as CommitInput).sale.id).toBe('S1-T1');
     expect(restored.getSnapshot().context.lastSale).toMatchObject({ id: 'S1-T1', receiptNo: 5 });
+  });
+});
+
+describe('checkout machine: the receipt printer', () => {
+  const PAPER_OUT = { type: 'PRINTER.STATUS', printer: { cannotPrint: true, detail: 'paper out' } } as const;
+  const PAPER_BACK = { type: 'PRINTER.STATUS', printer: { cannotPrint: false, detail: 'ready' } } as const;
+
+  it('paying with the printer out of paper asks first; continuing without a receipt lists it', async () => {
+    const f = fakes();
+    const { actor } = await withItems(f);
+    actor.send(PAPER_OUT);
+    actor.send({ type: 'TENDER', at: PAID_AT });
+    expect(snap(actor)).toBe('noPaper');
+    actor.send({ type: 'SCAN', data: COLA });
+    expect(actor.getSnapshot().context.lastError).toMatch(/out of paper/);
+    actor.send({ type: 'CONTINUE_WITHOUT_RECEIPT' });
+    expect(snap(actor)).toBe('tendering');
+    actor.send({ type: 'TENDER_CASH', received: 10_000, at: PAID_AT });
+    await waitFor(actor, (s) => s.matches('idle'));
+    expect(f.calls.printReceipt).toEqual([{ saleId: 'S1-T1', deferred: true }]);
+    const c = actor.getSnapshot().context;
+    expect(c.lastSale).toMatchObject({ receiptNo: 1, receiptDeferred: true, receipt: 'deferred' });
+    expect(c.notice).toBe('sale saved without a receipt: receipt 1 is listed to reprint');
+    expect(c.lastError).toBeNull();
+  });
+
+  it('paper loaded while the question is open carries on to payment, with a receipt', async () => {
+    const f = fakes();
+    const { actor } = await withItems(f);
+    actor.send(PAPER_OUT);
+    actor.send({ type: 'TENDER', at: PAID_AT });
+    expect(snap(actor)).toBe('noPaper');
+    actor.send(PAPER_OUT);
+    expect(snap(actor)).toBe('noPaper');
+    actor.send(PAPER_BACK);
+    expect(snap(actor)).toBe('tendering');
+    actor.send({ type: 'TENDER_CASH', received: 10_000, at: PAID_AT });
+    await waitFor(actor, (s) => s.matches('idle'));
+    expect(f.calls.printReceipt).toEqual([{ saleId: 'S1-T1', deferred: false }]);
+    expect(actor.getSnapshot().context.notice).toBeNull();
+  });
+
+  it('BACK from the question returns to the sale; the next sale asks again', async () => {
+    const { actor } = await withItems();
+    actor.send(PAPER_OUT);
+    actor.send({ type: 'TENDER', at: PAID_AT });
+    actor.send({ type: 'BACK' });
+    expect(snap(actor)).toEqual({ inSale: 'ready' });
+    expect(actor.getSnapshot().context.cart.lines).toHaveLength(2);
+    actor.send({ type: 'TENDER', at: PAID_AT });
+    expect(snap(actor)).toBe('noPaper');
+  });
+
+  it('a terminal whose printer is fine (or that has none) is never asked', async () => {
+    const { actor } = await withItems();
+    actor.send({ type: 'TENDER', at: PAID_AT });
+    expect(snap(actor)).toBe('tendering');
+    const b = await withItems();
+    b.actor.send(PAPER_BACK);
+    b.actor.send({ type: 'TENDER', at: PAID_AT });
+    expect(snap(b.actor)).toBe('tendering');
+  });
+
+  it('a slip cut short or unconfirmed is told to the cashier as a notice, not an error', async () => {
+    const f = fakes({ hold: ['printReceipt'] });
+    const { actor } = await withItems(f);
+    actor.send({ type: 'TENDER', at: PAID_AT });
+    actor.send({ type: 'TENDER_CASH', received: 10_000, at: PAID_AT });
+    await waitFor(actor, (s) => s.matches('receipt'));
+    f.settle('printReceipt', { status: 'interrupted', detail: 'paper out' });
+    await waitFor(actor, (s) => s.matches('idle'));
+    expect(actor.getSnapshot().context.notice).toBe('receipt 1 was cut short (paper out): it reprints when the printer is ready');
+    expect(actor.getSnapshot().context.lastSale?.receipt).toBe('interrupted');
+    expect(actor.getSnapshot().context.lastError).toBeNull();
+    // the next sale clears it
+    actor.send({ type: 'SCAN', data: COLA, saleId: 'S2-T1', at: AT });
+    expect(actor.getSnapshot().context.notice).toBeNull();
   });
 });

@@ -39,11 +39,15 @@ const ALL_EVENTS: AnyEvent[] = [
   { type: 'xstate.done.actor.commitSale', output: { receiptNo: 1 } },
   { type: 'xstate.error.actor.commitSale', error: 'disk I/O error' },
   { type: 'RETRY' },
-  { type: 'xstate.done.actor.printReceipt', output: undefined },
+  { type: 'xstate.done.actor.printReceipt', output: { status: 'printed' } },
   { type: 'xstate.error.actor.printReceipt', error: 'paper out' },
   { type: 'xstate.done.actor.journalCancel', output: undefined },
   { type: 'xstate.error.actor.journalCancel', error: 'disk full' },
   { type: 'CLEAR_ERROR' },
+  { type: 'PRINTER.STATUS', printer: { cannotPrint: true, detail: 'paper out' } },
+  { type: 'PRINTER.STATUS', printer: { cannotPrint: false, detail: 'ready' } },
+  { type: 'CONTINUE_WITHOUT_RECEIPT' },
+  { type: 'xstate.done.actor.printReceipt', output: { status: 'deferred', detail: 'printer out of paper' } },
 ];
 
 /** Coarse state key: the state value plus the context facts that change what can happen next. */
@@ -60,6 +64,8 @@ function key(s: { value: unknown; context: CheckoutContext }): string {
     sale: c.saleId !== null,
     error: c.lastError !== null,
     lastSale: c.lastSale !== null,
+    printer: c.printer?.cannotPrint ?? null,
+    deferred: c.receiptDeferred === true,
   });
 }
 
@@ -137,6 +143,7 @@ describe('checkout model', () => {
       { inSale: 'ready' },
       { inSale: 'lookingUp' },
       { inSale: 'searching' },
+      'noPaper',
       'tendering',
       'completing',
       'commitFailed',
