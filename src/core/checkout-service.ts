@@ -40,6 +40,8 @@ export interface CheckoutServiceOptions {
   readonly printer: ReceiptPrinter | null;
   /** The terminal's receipt service, when the host shares one with its devices. */
   readonly receipts?: ReceiptService;
+  /** The scale, when one is configured: a weighed item scanned or added without a weight takes its stable weight. */
+  readonly weigh?: () => { readonly grams: number } | { readonly error: string };
   /** Clock, for tests. */
   readonly now?: () => Date;
   /** Called right before and right after each snapshot is durably saved (the crash test reports them). */
@@ -132,7 +134,10 @@ export function startCheckout(options: CheckoutServiceOptions): CheckoutService 
       return { ok: false, error: `${name} (SKU ${product.sku}) is sold per item, but the label carries a weight` };
     }
     if (extra.weightGrams === undefined && extra.fixedGross === undefined && product.unit === 'kg' && source !== 'search' && extra.quantityMilli === undefined) {
-      return { ok: false, error: `${name} (SKU ${product.sku}) is sold by weight: weigh it or scan its scale label` };
+      if (!options.weigh) return { ok: false, error: `${name} (SKU ${product.sku}) is sold by weight: weigh it or scan its scale label` };
+      const weight = options.weigh();
+      if ('error' in weight) return { ok: false, error: `${name} (SKU ${product.sku}) is sold by weight: ${weight.error}` };
+      return { ok: true, item: { product, taxClass, source, lang: config.language, weightGrams: weight.grams } };
     }
     return { ok: true, item: { product, taxClass, source, lang: config.language, ...extra } };
   }
