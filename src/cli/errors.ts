@@ -17,6 +17,9 @@ const USER_ERROR_NAMES = new Set([
   'ImportError',
   'CatalogImportError',
   'SqliteError',
+  'DeviceError',
+  'ReceiptError',
+  'TransportError',
 ]);
 
 export function isUserError(err: unknown): boolean {

@@ -14,13 +14,12 @@ import { isBuiltInProfileId, PRINTER_PROFILES } from '../../drivers/printer/prin
 
 const deviceId = z.string().regex(/^[a-z][a-z0-9-]{0,31}$/, 'expected 1–32 characters of a–z, 0–9 or "-", starting with a letter, e.g. "printer"');
 
-const usbId = z.union([
-  z.number().int().min(0).max(0xffff),
-  z
-    .string()
-    .regex(/^(0x)?[0-9a-fA-F]{1,4}$/, 'expected a USB id such as "0x0519"')
-    .transform((s) => Number.parseInt(s.replace(/^0x/i, ''), 16)),
-]);
+const usbId = z.unknown().transform((v, ctx): number => {
+  if (typeof v === 'number' && Number.isInteger(v) && v >= 0 && v <= 0xffff) return v;
+  if (typeof v === 'string' && /^(0x)?[0-9a-fA-F]{1,4}$/.test(v)) return Number.parseInt(v.replace(/^0x/i, ''), 16);
+  ctx.addIssue({ code: 'custom', message: 'expected a USB id such as "0x0519" (or a number 0–65535)' });
+  return z.NEVER;
+});
 
 const serialTransport = z.strictObject({
   transport: z.literal('serial'),
