@@ -5,6 +5,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { registerCatalogCommands } from './commands/catalog.ts';
 import { registerExplainCode } from './commands/explain-code.ts';
 import { registerSalesCommands } from './commands/sales.ts';
+import { registerSim } from './commands/sim.ts';
 import { registerSimulate } from './commands/simulate.ts';
 import { registerTrain } from './commands/train.ts';
 import { isUserError } from './errors.ts';
@@ -26,6 +27,7 @@ export function buildProgram(): Command {
   registerExplainCode(program);
   registerSimulate(program);
   registerSalesCommands(program);
+  registerSim(program);
   registerTrain(program);
   return program;
 }
