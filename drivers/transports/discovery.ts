@@ -10,8 +10,8 @@
 // printers (Xprinter, Elgin, ...) are reported to use STMicro 0x0483 or Winbond 0x0416 chips
 // with the chip maker's id (unverified), which the generic rows cover.
 //
-// HID discovery (HID-POS scanners, usage page 0x8C) needs node-hid, which is not a
-// dependency yet; this module lists serial devices only.
+// HID devices (HID-POS scanners, usage page 0x8C) are listed by ./hid-discovery.ts with
+// node-hid, using the vendor table below.
 
 import { SerialPort } from 'serialport';
 

@@ -3,7 +3,9 @@
 // message and exit 1; usage mistakes exit 2; anything else is a bug and shows its stack.
 import { Command, CommanderError, Option } from 'commander';
 import { registerCatalogCommands } from './commands/catalog.ts';
+import { registerDevices } from './commands/devices.ts';
 import { registerExplainCode } from './commands/explain-code.ts';
+import { registerReceipts } from './commands/receipts.ts';
 import { registerSalesCommands } from './commands/sales.ts';
 import { registerSim } from './commands/sim.ts';
 import { registerSimulate } from './commands/simulate.ts';
@@ -27,6 +29,8 @@ export function buildProgram(): Command {
   registerExplainCode(program);
   registerSimulate(program);
   registerSalesCommands(program);
+  registerReceipts(program);
+  registerDevices(program);
   registerSim(program);
   registerTrain(program);
   return program;

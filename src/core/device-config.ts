@@ -82,7 +82,7 @@ const printerFields = {
   confirmTimeoutS: z.number().min(1).max(120).default(15),
   /** How often to poll DLE EOT while idle, in ms. */
   pollMs: z.number().int().min(100).max(60_000).default(1000),
-  /** Printed above the receipt header, e.g. an e-receipt link base; `{saleId}` and `{receiptNo}` are replaced. */
+  /** An e-receipt link printed as a QR code at the foot of each receipt; `{saleId}` and `{receiptNo}` are replaced. */
   qrUrl: z.string().max(200).nullable().default(null),
   drawer: drawerSchema.nullable().default(null),
 };
@@ -195,6 +195,11 @@ export const devicesSchema = z
     if (list.filter((d) => d.type === 'printer').length > 1) ctx.addIssue({ code: 'custom', message: 'expected at most one receipt printer' });
     if (list.filter((d) => d.type === 'display').length > 1) ctx.addIssue({ code: 'custom', message: 'expected at most one pole display' });
     if (list.filter((d) => d.type === 'scale').length > 1) ctx.addIssue({ code: 'custom', message: 'expected at most one scale' });
+    list.forEach((d, i) => {
+      if (d.type === 'display' && d.language === 'zh' && d.charset !== 'gbk') {
+        ctx.addIssue({ code: 'custom', path: [i, 'language'], message: 'Chinese needs a display with the GBK font: set "charset": "gbk", or "language": "en"' });
+      }
+    });
   });
 
 /** Where a device is attached, as `kassa devices` shows it: "serial:/dev/ttyUSB0", "tcp:10.0.0.7:9100". */

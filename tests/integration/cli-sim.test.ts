@@ -3,18 +3,16 @@
 // config when asked, and on SIGTERM removes its links and exits 0. Without socat it says to
 // install it.
 import { spawn } from 'node:child_process';
-import type { ChildProcessWithoutNullStreams } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, describe, it } from 'vitest';
 import { loadConfig } from '../../src/core/config.ts';
 import { SerialTransport } from '../../drivers/transports/serial-transport.ts';
 import { PortRegistry } from '../../drivers/transports/port-registry.ts';
 import { hasSocat } from '../../drivers/transports/socat-pty-pair.ts';
+import { KASSA, startSim } from '../support/sim-process.ts';
 
-const ROOT = resolve(import.meta.dirname, '../..');
-const KASSA = join(ROOT, 'src/cli/kassa.js');
 const sandbox = mkdtempSync(join(tmpdir(), 'kassa-cli-sim-'));
 const socatFound = hasSocat();
 const SLOW = { timeout: 60_000 };
@@ -23,53 +21,10 @@ afterAll(() => {
   rmSync(sandbox, { recursive: true, force: true });
 });
 
-interface Running {
-  readonly child: ChildProcessWithoutNullStreams;
-  readonly url: string;
-  readonly devices: Array<{ type: string; path: string }>;
-  readonly stdout: () => string;
-  readonly stderr: () => string;
-  readonly exited: Promise<number | null>;
-}
-
-/** Starts `kassa sim` and waits until it has printed the stop hint (the API is up by then). */
-function startSim(dataDir: string, args: readonly string[], env: NodeJS.ProcessEnv = process.env): Promise<Running> {
-  const child = spawn(process.execPath, [KASSA, '--data-dir', dataDir, 'sim', ...args], { cwd: sandbox, env: { ...env, XDG_DATA_HOME: join(sandbox, 'xdg') } });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.setEncoding('utf8').on('data', (c: string) => (stdout += c));
-  child.stderr.setEncoding('utf8').on('data', (c: string) => (stderr += c));
-  const guard = setTimeout(() => child.kill('SIGKILL'), 45_000);
-  const exited = new Promise<number | null>((resolveExit) =>
-    child.on('close', (code) => {
-      clearTimeout(guard);
-      resolveExit(code);
-    }),
-  );
-  return new Promise((resolveStart, reject) => {
-    const check = (): void => {
-      if (!stdout.includes('Press Ctrl+C to stop.')) return;
-      child.stdout.off('data', check);
-      const url = /^Control API: (http:\/\/127\.0\.0\.1:\d+)$/m.exec(stdout)?.[1];
-      const lines = stdout.split('\n');
-      const from = lines.indexOf('{');
-      const to = lines.indexOf('}', from);
-      if (url === undefined || from < 0 || to < 0) {
-        reject(new Error(`unexpected output:\n${stdout}`));
-        return;
-      }
-      const block = JSON.parse(lines.slice(from, to + 1).join('\n')) as { devices: Running['devices'] };
-      resolveStart({ child, url, devices: block.devices, stdout: () => stdout, stderr: () => stderr, exited });
-    };
-    child.stdout.on('data', check);
-    void exited.then((code) => reject(new Error(`kassa sim exited with ${code} before it was ready:\n${stdout}\n${stderr}`)));
-  });
-}
-
 describe.concurrent('kassa sim', SLOW, () => {
   it.skipIf(!socatFound)('prints the URL and devices block, serves the API over real ports, and cleans up on SIGTERM', async ({ expect }) => {
     const dataDir = join(sandbox, 'run');
-    const sim = await startSim(dataDir, ['--port', '0', '--display', 'cd5220']);
+    const sim = await startSim(sandbox, dataDir, ['--port', '0', '--display', 'cd5220']);
     const simDir = join(dataDir, 'sim');
     try {
       expect(sim.devices.map((d) => [d.type, d.path])).toEqual([
@@ -135,7 +90,7 @@ describe.concurrent('kassa sim', SLOW, () => {
       }),
     );
     const dir = join(sandbox, 'config-links');
-    const sim = await startSim(dataDir, ['--port', '0', '--dir', dir, '--write-config', '--printer-profile', 'xprinter-58']);
+    const sim = await startSim(sandbox, dataDir, ['--port', '0', '--dir', dir, '--write-config', '--printer-profile', 'xprinter-58']);
     try {
       expect(sim.stdout()).toContain(`Written to ${file}`);
       const raw = JSON.parse(readFileSync(file, 'utf8')) as { storeName: string; terminalId: string; devices: unknown[] };

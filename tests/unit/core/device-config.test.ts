@@ -78,3 +78,12 @@ describe('devices in kassa.config.json', () => {
     ])).toContainEqual(expect.stringMatching(/^devices: expected at most one receipt printer/));
   });
 });
+
+describe('pole display language', () => {
+  it('Chinese needs the GBK font', () => {
+    expect(problems([{ type: 'display', transport: 'serial', path: '/dev/ttyS0', language: 'zh' }])).toEqual([
+      'devices.0.language: Chinese needs a display with the GBK font: set "charset": "gbk", or "language": "en" (got "zh")',
+    ]);
+    expect(problems([{ type: 'display', transport: 'serial', path: '/dev/ttyS0', language: 'zh', charset: 'gbk' }])).toEqual([]);
+  });
+});
