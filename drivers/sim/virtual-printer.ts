@@ -33,6 +33,11 @@
 //    receipt (cutKind null) once something other than blank lines printed on it.
 //  - The drawer opens when a pulse reaches its pin (ESC p in buffer order, DLE DC4 at once) and
 //    stays open until closeDrawer(), as a drawer does until someone pushes it shut.
+//  - DLE DC4 fn=8 "clear buffers" (`10 14 08 01 03 14 01 06 02 08`, Epson TM-T20/TM-T88 and
+//    others) is real-time like DLE EOT: wherever it arrives, everything received and not yet
+//    printed is dropped (held items, a partly received command, the unfinished line) and the
+//    printer answers Epson's clear response `37 25 00`. Settings (ASB, styles, code page) and
+//    what already printed stay; the paper, cover and offline state do not change.
 import { READY_STATUS } from '../printer/escpos-status.ts';
 import type { DleEotN, DrawerPolarity, GsRN, PrinterStatus } from '../printer/escpos-status.ts';
 import { EscPosDecoder, lineStyle } from './escpos-decoder.ts';
@@ -125,6 +130,9 @@ const WIDE_DOTS = 24;
 
 const DEFAULT_REPRINT = /\bREPRINT\b|重印|补打/i;
 
+const CLEAR_BUFFERS: readonly number[] = [0x10, 0x14, 0x08, 0x01, 0x03, 0x14, 0x01, 0x06, 0x02, 0x08];
+const CLEAR_RESPONSE: readonly number[] = [0x37, 0x25, 0x00];
+
 interface OpenReceipt {
   blocks: ReceiptBlock[];
   unknown: Uint8Array[];
@@ -160,6 +168,8 @@ export class VirtualPrinter {
   #asbSent: Uint8Array | null = null;
   #garble: ((reply: Uint8Array) => Uint8Array) | null = null;
   #now = 0;
+  // Bytes of CLEAR_BUFFERS matched so far (the sequence may be split across writes).
+  #clearMatch = 0;
 
   constructor(options: VirtualPrinterOptions = {}) {
     this.paperMm = options.paperMm ?? 80;
@@ -178,6 +188,25 @@ export class VirtualPrinter {
   write(bytes: Uint8Array, nowMs: number): Uint8Array {
     this.#now = nowMs;
     const out: number[] = [];
+    let from = 0;
+    for (let i = 0; i < bytes.length; i += 1) {
+      const b = bytes[i];
+      // Like the real-time scan: a DLE always starts a fresh attempt, and the sequence holds no
+      // other DLE, so a mismatch never hides a match.
+      if (b === CLEAR_BUFFERS[this.#clearMatch]) this.#clearMatch += 1;
+      else this.#clearMatch = b === CLEAR_BUFFERS[0] ? 1 : 0;
+      if (this.#clearMatch === CLEAR_BUFFERS.length) {
+        this.#clearMatch = 0;
+        this.#receive(bytes.subarray(from, i + 1), out);
+        this.#clearBuffers(out);
+        from = i + 1;
+      }
+    }
+    if (from < bytes.length) this.#receive(bytes.subarray(from), out);
+    return this.#send(out);
+  }
+
+  #receive(bytes: Uint8Array, out: number[]): void {
     for (const item of this.#decoder.push(bytes)) {
       if (item.kind === 'status-query' && item.command === 'dle-eot') out.push(this.#dleEotReply(item.n));
       else if (item.kind === 'pulse' && item.realtime) this.#pulse(item, out);
@@ -186,7 +215,14 @@ export class VirtualPrinter {
         this.#drain(out);
       }
     }
-    return this.#send(out);
+  }
+
+  // DLE DC4 fn=8: what flush() would still produce (the command's own first bytes, an open line)
+  // is buffer content, dropped with the held items.
+  #clearBuffers(out: number[]): void {
+    this.#decoder.flush();
+    this.#held = [];
+    out.push(...CLEAR_RESPONSE);
   }
 
   /** Receipts printed so far, the open one last if anything printed on it. */
@@ -295,6 +331,7 @@ export class VirtualPrinter {
     this.#asbSent = null;
     this.#garble = null;
     this.#now = 0;
+    this.#clearMatch = 0;
   }
 
   // -------------------------------------------------------------------------------------------

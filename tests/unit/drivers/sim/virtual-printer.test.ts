@@ -325,6 +325,49 @@ describe('buffer order and paper out mid-job', () => {
   });
 });
 
+describe('DLE DC4 fn=8 (clear buffers)', () => {
+  const CLEAR = bytes('10 14 08 01 03 14 01 06 02 08');
+
+  it('drops what the printer holds after a paper-out, answers 37 25 00, and prints only what comes after', () => {
+    const p = new VirtualPrinter();
+    p.outOfPaperAfterLines(2);
+    const reader = new StatusReader();
+    reader.expect({ kind: 'gs-r', n: 1, jobId: 'first' });
+    expect(hex(p.write(cat(job('1 Coffee', '2 Tea', '3 Cake', '4 TOTAL'), CUT, gsR(1)), 0))).toBe('');
+    expect(p.heldItems).toBeGreaterThan(0);
+    expect(hex(p.write(CLEAR, 0))).toBe('37 25 00');
+    expect(p.heldItems).toBe(0);
+    // Still out of paper: clearing changes no state.
+    expect(poll(p).replies).toBe('1A 32 12 7E');
+    // Loading paper prints nothing of the dropped job and answers none of its GS r.
+    expect(hex(p.setPaper('ok'))).toBe('');
+    expect(p.receipts().flatMap((r) => r.lines)).toEqual(['1 Coffee', '2 Tea']);
+    expect(hex(p.write(cat(job('REPRINT', '1 Coffee'), CUT, gsR(1)), 0))).toBe('00');
+    expect(p.receipts().flatMap((r) => r.lines)).toEqual(['1 Coffee', '2 Tea', 'REPRINT', '1 Coffee']);
+  });
+
+  it('is recognised when split across writes and inside a partly received command, which it drops', () => {
+    const p = new VirtualPrinter();
+    p.goOffline();
+    p.write(cat(job('held'), bytes('1D 28 6B 06 00 31 50')), 0);
+    expect(hex(p.write(CLEAR.subarray(0, 4), 0))).toBe('');
+    expect(hex(p.write(cat(CLEAR.subarray(4), dleEot(1)), 0))).toBe('37 25 00 1A');
+    p.goOnline();
+    expect(p.receipts()).toEqual([]);
+    p.write(job('after'), 0);
+    expect(p.receipts()[0]?.lines).toEqual(['after']);
+  });
+
+  it('on a ready printer clears nothing that printed and keeps ASB on', () => {
+    const p = new VirtualPrinter();
+    expect(hex(p.write(enableAsb({ paper: true }), 0))).toBe('10 00 00 00');
+    p.write(job('printed'), 0);
+    expect(hex(p.write(cat(bytes('10 14 08 01'), CLEAR), 0))).toBe('37 25 00');
+    expect(p.receipts()[0]?.lines).toEqual(['printed']);
+    expect(hex(p.setPaper('out'))).toBe('18 00 0F 00');
+  });
+});
+
 describe('garbled replies', () => {
   it('passes replies through the garbler, which StatusReader then reports as garbage', () => {
     const p = new VirtualPrinter();

@@ -1,0 +1,308 @@
+// print_link_ratio: how much of a link's raw throughput survives printing through the ESC/POS
+// driver. Both figures are measured on the same socat pty pair in the same run, in interleaved
+// rounds (raw first in odd rounds, print first in even ones, after one unmeasured warm-up of
+// each), and the figure is the median of the per-round ratios:
+//   print: receipts encoded with encodeReceipt (sale-fixtures sales, 80 mm GBK profile, barcode,
+//          QR, cut, GS r 1) printed with EscPosPrinter.print, all issued at once (the driver
+//          pipelines them), timed from the first print() to the last 'printed' (every job must be
+//          confirmed by its GS r reply, and the printer must have decoded every receipt);
+//   raw:   the same bytes in the same job-sized writes on the same host port, timed until the far
+//          end has read them all and sent one acknowledgement byte back (the same one-reply
+//          round trip the last GS r costs the print figure).
+// The far end runs in a child process (this file with --printer-end): a receipt printer is
+// separate hardware, so the virtual printer's decoding must not take CPU from the driver. The
+// child swaps between a plain byte counter (raw rounds) and a fresh VirtualPrinter behind
+// VirtualPrinterDevice (print rounds); it also reports the CPU time it used in each print round
+// (decoding, garbage collection, port I/O: process.cpuUsage), so the note can say how close the
+// driver kept that end to its own ceiling (saturation = print rate / (bytes fed / child CPU s)).
+//
+//   npx tsx tests/bench/print-link.ts      prints the result JSON (a few seconds)
+import { spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { EscPosPrinter } from '../../drivers/printer/escpos-printer.ts';
+import { getPrinterProfile } from '../../drivers/printer/printer-profiles.ts';
+import { encodeReceipt } from '../../drivers/printer/receipt-encoder.ts';
+import { VirtualPrinter } from '../../drivers/sim/virtual-printer.ts';
+import { VirtualPrinterDevice } from '../../drivers/sim/virtual-printer-device.ts';
+import type { ByteTransport } from '../../drivers/transports/byte-transport.ts';
+import { SerialTransport } from '../../drivers/transports/serial-transport.ts';
+import { hasSocat, startPtyPair } from '../../drivers/transports/socat-pty-pair.ts';
+import { buildReceiptModel } from '../../src/domain/receipt.ts';
+import { makeSale } from '../support/sale-fixtures.ts';
+
+export interface PrintLinkResult {
+  readonly ratio: number;
+  readonly printBytesPerS: number;
+  readonly rawBytesPerS: number;
+  readonly note: string;
+  /** Bytes per CPU second the printer end (child process) needs: its ceiling on this machine. */
+  readonly printerCpuBytesPerS: number;
+  /** print rate / printerCpuBytesPerS: 1 means the driver kept the printer end busy all the time. */
+  readonly printerSaturation: number;
+  readonly rounds: number;
+}
+
+export interface PrintLinkOptions {
+  readonly rounds?: number;
+  readonly jobsPerRound?: number;
+}
+
+const ROOT = resolve(import.meta.dirname, '../..');
+const THIS_FILE = resolve(import.meta.dirname, 'print-link.ts');
+const PROFILE = getPrinterProfile('generic-80-gbk');
+const ACK = 0x06;
+const PHASE_TIMEOUT_MS = 30_000;
+
+type ToChild = { readonly cmd: 'raw'; readonly bytes: number } | { readonly cmd: 'printer' } | { readonly cmd: 'report' } | { readonly cmd: 'exit' };
+type FromChild =
+  | { readonly ready: 'open' | 'raw' | 'printer' }
+  | { readonly report: { readonly receipts: number; readonly cut: number; readonly cpuMs: number; readonly fed: number } }
+  | { readonly error: string };
+
+// ---------------------------------------------------------------------------------------------
+// The far end (child process)
+
+async function printerEnd(devicePath: string): Promise<void> {
+  const send = (message: FromChild): void => {
+    process.send?.(message);
+  };
+  const port = new SerialTransport({ path: devicePath, baudRate: 115_200, owner: 'the bench printer end' });
+  await port.open();
+  let off: (() => void) | null = null;
+  let device: VirtualPrinterDevice | null = null;
+  let printer: VirtualPrinter | null = null;
+  let cpuAtStart = process.cpuUsage();
+  const stop = (): void => {
+    off?.();
+    off = null;
+    device?.detach();
+    device = null;
+  };
+  process.on('message', (message: ToChild) => {
+    switch (message.cmd) {
+      case 'raw': {
+        stop();
+        let got = 0;
+        off = port.onData((bytes) => {
+          got += bytes.length;
+          if (got >= message.bytes) {
+            stop();
+            port.write(Uint8Array.of(ACK)).catch((e: unknown) => send({ error: String(e) }));
+          }
+        });
+        send({ ready: 'raw' });
+        return;
+      }
+      case 'printer': {
+        stop();
+        const p = new VirtualPrinter({ paperMm: PROFILE.paperMm, columns: PROFILE.columns });
+        printer = p;
+        cpuAtStart = process.cpuUsage();
+        device = new VirtualPrinterDevice(port, p);
+        send({ ready: 'printer' });
+        return;
+      }
+      case 'report': {
+        const cpu = process.cpuUsage(cpuAtStart);
+        const receipts = printer?.receipts() ?? [];
+        const cpuMs = (cpu.user + cpu.system) / 1000;
+        send({ report: { receipts: receipts.length, cut: receipts.filter((r) => r.cutKind === 'full').length, cpuMs, fed: device?.counters.fed ?? 0 } });
+        stop();
+        return;
+      }
+      case 'exit':
+        stop();
+        void port.close().finally(() => process.exit(0));
+        return;
+    }
+  });
+  send({ ready: 'open' });
+}
+
+// ---------------------------------------------------------------------------------------------
+// The host end
+
+function receiptJobs(count: number): Uint8Array[] {
+  const distinct = Array.from({ length: Math.min(count, 40) }, (_, i) => {
+    const record = { ...makeSale(), receiptNo: i + 1 };
+    const model = buildReceiptModel(record, { lang: 'zh-CN', header: ['Kassa Store', '收银小票'] });
+    return encodeReceipt(model, PROFILE, { cut: true, barcode: `T01-${String(i + 1).padStart(6, '0')}`, qr: `https://kassa.example/r/${record.id}` });
+  });
+  return Array.from({ length: count }, (_, i) => distinct[i % distinct.length] ?? new Uint8Array(0));
+}
+
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? (sorted[mid] ?? Number.NaN) : ((sorted[mid - 1] ?? 0) + (sorted[mid] ?? 0)) / 2;
+}
+
+async function within<T>(promise: Promise<T>, what: string): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`print-link bench: ${what} took longer than ${PHASE_TIMEOUT_MS} ms`)), PHASE_TIMEOUT_MS);
+  });
+  try {
+    return await Promise.race([promise, late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+class ChildLink {
+  readonly #child: ChildProcess;
+  readonly #waiting: Array<(m: FromChild) => void> = [];
+  #failure: Error | null = null;
+
+  constructor(devicePath: string) {
+    this.#child = spawn(process.execPath, [join(ROOT, 'src/cli/run-ts.js'), THIS_FILE, '--printer-end', devicePath], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    this.#child.on('message', (m: FromChild) => {
+      if ('error' in m) this.#failure = new Error(`print-link bench printer end: ${m.error}`);
+      this.#waiting.shift()?.(m);
+    });
+    this.#child.once('exit', (code) => {
+      this.#failure ??= new Error(`print-link bench: the printer end exited (code ${String(code)})`);
+      for (const w of this.#waiting.splice(0)) w({ error: this.#failure.message });
+    });
+  }
+
+  next(what: string): Promise<FromChild> {
+    if (this.#failure) return Promise.reject(this.#failure);
+    return within(
+      new Promise<FromChild>((resolveMessage, reject) =>
+        this.#waiting.push((m) => ('error' in m ? reject(new Error(m.error)) : resolveMessage(m))),
+      ),
+      what,
+    );
+  }
+
+  send(message: ToChild): void {
+    this.#child.send(message);
+  }
+
+  async stop(): Promise<void> {
+    if (this.#child.exitCode !== null || this.#child.signalCode !== null) return;
+    const exited = new Promise<void>((r) => this.#child.once('exit', () => r()));
+    this.#child.send({ cmd: 'exit' } satisfies ToChild);
+    const timer = setTimeout(() => this.#child.kill('SIGKILL'), 3000);
+    await exited;
+    clearTimeout(timer);
+  }
+}
+
+async function rawRound(link: ChildLink, host: ByteTransport, jobs: readonly Uint8Array[], total: number): Promise<number> {
+  link.send({ cmd: 'raw', bytes: total });
+  await link.next('the raw counter to start');
+  let acked!: () => void;
+  const ack = new Promise<void>((r) => {
+    acked = r;
+  });
+  const off = host.onData((bytes) => {
+    if (bytes.includes(ACK)) acked();
+  });
+  const start = performance.now();
+  for (const job of jobs) await host.write(job);
+  await within(ack, 'the raw round');
+  const ms = performance.now() - start;
+  off();
+  return (total / ms) * 1000;
+}
+
+async function printRound(link: ChildLink, host: ByteTransport, jobs: readonly Uint8Array[], total: number): Promise<{ bytesPerS: number; cpuBytesPerS: number }> {
+  link.send({ cmd: 'printer' });
+  await link.next('the virtual printer to start');
+  const driver = new EscPosPrinter({ profile: PROFILE, confirmTimeoutMs: PHASE_TIMEOUT_MS });
+  try {
+    await within(driver.attach(host), 'the printer handshake');
+    const start = performance.now();
+    const results = await within(Promise.all(jobs.map((job, i) => driver.print(job, { jobId: `bench-${i}` }))), 'the print round');
+    const ms = performance.now() - start;
+    const unconfirmed = results.filter((r) => r.outcome !== 'printed').length;
+    if (unconfirmed > 0) throw new Error(`print-link bench: ${unconfirmed} of ${jobs.length} jobs were not confirmed`);
+    link.send({ cmd: 'report' });
+    const m = await link.next('the printer report');
+    if (!('report' in m)) throw new Error('print-link bench: expected the printer report');
+    if (m.report.cut !== jobs.length) throw new Error(`print-link bench: the printer decoded ${m.report.cut} cut receipts, expected ${jobs.length}`);
+    return { bytesPerS: (total / ms) * 1000, cpuBytesPerS: m.report.cpuMs > 0 ? (m.report.fed / m.report.cpuMs) * 1000 : Number.NaN };
+  } finally {
+    driver.detach();
+  }
+}
+
+export async function measurePrintLink(options: PrintLinkOptions = {}): Promise<PrintLinkResult> {
+  const rounds = options.rounds ?? 7;
+  const jobsPerRound = options.jobsPerRound ?? 200;
+  if (!hasSocat()) throw new Error('print-link bench needs socat (apt-get install socat)');
+  const dir = mkdtempSync(join(tmpdir(), 'kassa-print-link-'));
+  const hostPath = join(dir, 'printer.host');
+  const devicePath = join(dir, 'printer.dev');
+  const pair = await startPtyPair(hostPath, devicePath);
+  let link: ChildLink | null = null;
+  const host = new SerialTransport({ path: hostPath, baudRate: 115_200, owner: 'the bench driver' });
+  try {
+    link = new ChildLink(devicePath);
+    await link.next('the printer end to open its port');
+    await host.open();
+    const jobs = receiptJobs(jobsPerRound);
+    const total = jobs.reduce((sum, j) => sum + j.length, 0);
+    const ratios: number[] = [];
+    const raws: number[] = [];
+    const prints: number[] = [];
+    const ceilings: number[] = [];
+    const saturations: number[] = [];
+    // Warm-up: JIT, serialport buffers, the child's decoder.
+    await rawRound(link, host, jobs, total);
+    await printRound(link, host, jobs, total);
+    for (let round = 0; round < rounds; round += 1) {
+      let raw: number;
+      let print: { bytesPerS: number; cpuBytesPerS: number };
+      if (round % 2 === 0) {
+        raw = await rawRound(link, host, jobs, total);
+        print = await printRound(link, host, jobs, total);
+      } else {
+        print = await printRound(link, host, jobs, total);
+        raw = await rawRound(link, host, jobs, total);
+      }
+      raws.push(raw);
+      prints.push(print.bytesPerS);
+      ceilings.push(print.cpuBytesPerS);
+      saturations.push(print.bytesPerS / print.cpuBytesPerS);
+      ratios.push(print.bytesPerS / raw);
+      if (process.env.KASSA_BENCH_DEBUG === '1') {
+        process.stderr.write(`print-link round ${round + 1}: raw ${(raw / 1e6).toFixed(2)} MB/s, print ${(print.bytesPerS / 1e6).toFixed(2)} MB/s, printer end ${(print.cpuBytesPerS / 1e6).toFixed(2)} MB per CPU s\n`);
+      }
+    }
+    const ratio = median(ratios);
+    const ceiling = median(ceilings);
+    const saturation = median(saturations);
+    const printBytesPerS = median(prints);
+    const rawBytesPerS = median(raws);
+    const note =
+      `median of ${rounds} interleaved rounds (ratio range ${Math.min(...ratios).toFixed(2)}–${Math.max(...ratios).toFixed(2)}), ` +
+      `${jobsPerRound} receipts of ~${Math.round(total / jobsPerRound)} B (${(total / 1024).toFixed(0)} KiB) per round over one socat pty pair; ` +
+      `print ${(printBytesPerS / 1e6).toFixed(2)} MB/s confirmed by GS r vs raw ${(rawBytesPerS / 1e6).toFixed(2)} MB/s; ` +
+      `the virtual printer (child process: decode, GC, port I/O) needs 1 CPU s per ${(ceiling / 1e6).toFixed(2)} MB, ` +
+      `so the driver kept it ${(saturation * 100).toFixed(0)} % busy` +
+      (ceiling < rawBytesPerS * 0.8 ? '; that ceiling, below the raw link rate, bounds the print figure, not the driver' : '');
+    return { ratio, printBytesPerS, rawBytesPerS, note, printerCpuBytesPerS: ceiling, printerSaturation: saturation, rounds };
+  } finally {
+    await host.close().catch(() => undefined);
+    await link?.stop();
+    await pair.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+const printerEndAt = process.argv.indexOf('--printer-end');
+if (printerEndAt >= 0) {
+  const devicePath = process.argv[printerEndAt + 1];
+  if (devicePath === undefined) throw new Error('usage: print-link.ts --printer-end <device pty path>');
+  await printerEnd(devicePath);
+} else if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) {
+  const result = await measurePrintLink();
+  process.stdout.write(`${JSON.stringify(result)}\n`);
+}
