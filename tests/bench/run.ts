@@ -25,6 +25,8 @@ import { seededRandom } from '../../src/core/seeded-random.ts';
 import { buildReceiptModel } from '../../src/domain/receipt.ts';
 import { getPrinterProfile } from '../../drivers/printer/printer-profiles.ts';
 import { encodeReceipt } from '../../drivers/printer/receipt-encoder.ts';
+import { measurePrintLink } from './print-link.ts';
+import { measureScanToEvent } from './scan-to-event.ts';
 
 const PRODUCTS = Number(process.env.KASSA_BENCH_PRODUCTS ?? 1_000_000);
 const FULL = PRODUCTS === 1_000_000;
@@ -166,6 +168,17 @@ try {
       samples.push(ms(s));
     }
     emit('receipt_encode_ms', percentile(samples, 99), 'ms', '≤ 2', 'p99 of 2,000 encodings of a 30-line Chinese receipt (GBK, barcode, QR, cut) for an 80 mm printer');
+  }
+
+  // --- scan_to_event_p99_ms, print_link_ratio ----------------------------------------------------
+  // Over socat pseudo-terminals, as a serial scanner and printer are attached (tests/bench/*.ts).
+  {
+    log('scan to event over a socat pty');
+    const scan = await measureScanToEvent();
+    emit('scan_to_event_p99_ms', scan.p99, 'ms', '≤ 5', `p99 of ${scan.scans} scans (p50 ${scan.p50.toFixed(3)} ms, max ${scan.max.toFixed(2)} ms): last byte written to the scanner's pty → SCAN event in the device manager (SerialTransport → SerialScanner → DeviceManager)`);
+    log('print throughput over a socat pty');
+    const link = await measurePrintLink();
+    emit('print_link_ratio', link.ratio, 'ratio', '≥ 0.8', link.note);
   }
 
   // --- sale_commit_ratio -------------------------------------------------------------------------

@@ -17,8 +17,8 @@
 //   rule 6); openings with a sale's receipt are part of that sale.
 import { createActor, type Actor } from 'xstate';
 import { encodeInit, encodeScreen, thankYouScreen, welcomeScreen, type DisplayScreen } from '../../../drivers/display/pole-display.ts';
-import { statusSeverity, type PrinterStatus } from '../../../drivers/printer/escpos-status.ts';
-import { EscPosPrinter, type PrinterDriverEvent, type PrintResult } from '../../../drivers/printer/escpos-printer.ts';
+import { statusSeverity } from '../../../drivers/printer/escpos-status.ts';
+import { describePrinterStatus, EscPosPrinter, type PrinterDriverEvent, type PrintResult } from '../../../drivers/printer/escpos-printer.ts';
 import { getPrinterProfile } from '../../../drivers/printer/printer-profiles.ts';
 import { encodeTestPage } from '../../../drivers/printer/receipt-encoder.ts';
 import { requestWeight, requestTare, requestZero, ScaleReader, StableWeightPolicy } from '../../../drivers/scale/toledo-8213.ts';
@@ -560,13 +560,3 @@ export class DeviceManager {
   }
 }
 
-/** What the cashier reads about the printer: the worst thing first. */
-export function describePrinterStatus(s: PrinterStatus): string {
-  if (!s.online && !s.paperOut && !s.coverOpen) return 'offline';
-  if (s.paperOut) return 'paper out';
-  if (s.coverOpen) return 'cover open';
-  if (s.errors.autocutter) return 'cutter error';
-  if (s.errors.mechanical || s.errors.unrecoverable || s.errors.autoRecoverable) return 'printer error';
-  if (s.paperNearEnd) return 'paper near end';
-  return 'ready';
-}
