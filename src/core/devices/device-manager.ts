@@ -458,24 +458,26 @@ export class DeviceManager {
     }
   }
 
+  /** null while connecting: not known yet, so nothing changes for the checkout. */
   #printerCanPrint(): boolean | null {
     const config = this.#printerConfig;
     if (!config) return null;
     const state = this.view(config.id).state;
-    return state === 'ready' || state === 'degraded' || state === 'connecting';
+    if (state === 'connecting') return null;
+    return state === 'ready' || state === 'degraded';
   }
 
   #sendPrinterStatus(force = false): void {
     const config = this.#printerConfig;
     if (!config) return;
     const can = this.#printerCanPrint();
-    const v = this.view(config.id);
+    if (can === null || (!force && can === this.#lastPrinterCanPrint)) return;
     const wasBlocked = this.#lastPrinterCanPrint === false;
-    if (!force && can === this.#lastPrinterCanPrint) return;
     this.#lastPrinterCanPrint = can;
+    const v = this.view(config.id);
     const detail = v.state === 'ready' || v.state === 'degraded' || v.state === 'fault' ? v.detail || v.state : `printer ${v.state}`;
-    this.#checkout?.send({ type: 'PRINTER.STATUS', printer: { cannotPrint: can === false, detail } });
-    if (can === true && wasBlocked && v.state !== 'connecting' && this.#checkout) {
+    this.#checkout?.send({ type: 'PRINTER.STATUS', printer: { cannotPrint: !can, detail } });
+    if (can && wasBlocked && this.#checkout) {
       this.#checkout.receipts.reprintInterrupted().catch((err: unknown) => this.#logger.error({ err }, 'reprinting interrupted receipts failed'));
     }
   }
