@@ -98,4 +98,15 @@ describe.skipIf(!socatFound)('kassa devices against kassa sim', { timeout: 60_00
     const list = kassa('receipts');
     expect(list.stdout).toBe('every receipt is printed\n');
   });
+
+  it('kassa train drives the configured devices: the training receipt prints on the (virtual) printer', async () => {
+    const r = kassa('train');
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/printer \(printer, serial:\S+\): ready/);
+    expect(r.stdout).toContain('receipt on the printer: printed');
+    const receipts = (await (await fetch(`${sim?.url}/printer/receipts`)).json()) as { lines: string[] }[];
+    expect(receipts.at(-1)?.lines.join('\n')).toContain('培训模式');
+    const display = (await (await fetch(`${sim?.url}/display`)).json()) as { line1: string; line2: string };
+    expect(display.line2).toMatch(/^CHANGE/);
+  });
 });

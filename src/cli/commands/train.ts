@@ -16,7 +16,9 @@ import { startCheckout, type CheckoutService, type CheckoutSnapshot } from '../.
 import { loadConfig } from '../../core/config.ts';
 import { writeDemoCatalog } from '../../core/demo-data.ts';
 import { dataPaths } from '../../core/paths.ts';
+import { DeviceManager } from '../../core/devices/device-manager.ts';
 import { textReceiptPrinter } from '../../core/receipt-printer.ts';
+import { ReceiptService } from '../../core/receipt-service.ts';
 import { openTerminal } from '../../core/runtime.ts';
 import { verifyStore } from '../../core/verify.ts';
 import { dataDirOf } from '../context.ts';
@@ -77,12 +79,22 @@ export function registerTrain(program: Command): void {
           });
           say(`  loaded a training catalog of ${result.imported} products`);
         }
-        const service = startCheckout({
+        // With devices in kassa.config.json (real ones, or `kassa sim --write-config`), the
+        // training sale drives them: the receipt prints on the printer, the pole display follows.
+        const devices = config.devices.length > 0 ? new DeviceManager({ config, db: terminal.db, logger: terminal.logger }) : null;
+        const receipts = new ReceiptService({
           db: terminal.db,
           config,
           logger: terminal.logger,
-          printer: textReceiptPrinter((line) => say(`    | ${line}`)),
+          printer: devices ? devices.receiptPrinter : textReceiptPrinter((line) => say(`    | ${line}`)),
         });
+        const service = startCheckout({ db: terminal.db, config, logger: terminal.logger, printer: null, receipts, ...(devices?.hasScale ? { weigh: () => devices.weigh() } : {}) });
+        if (devices) {
+          devices.bindCheckout(service);
+          devices.start();
+          say('  devices from kassa.config.json:');
+          for (const v of await devices.settled(5000)) say(`    ${v.id} (${v.type}, ${v.address}): ${v.state}${v.detail && v.detail !== v.state ? `, ${v.detail}` : ''}`);
+        }
         try {
           if (service.recovery.restored && service.recovery.saleId) {
             say(`  a sale left open by the last run was restored (${service.recovery.state}); cancelling it first`);
@@ -143,8 +155,10 @@ export function registerTrain(program: Command): void {
           const last = snap.context.lastSale;
           if (!last) throw new Error('the training sale did not complete');
           say(`\n   receipt ${last.receiptNo}, change ${displayMoney({ amount: last.change, currency: config.currency })}`);
+          if (devices) say(`   receipt on the printer: ${last.receipt ?? 'not printed'}${snap.context.notice ? ` (${snap.context.notice})` : ''}`);
         } finally {
           service.stop();
+          await devices?.stop();
         }
         const report = verifyStore(terminal.db);
         say(
