@@ -13,6 +13,13 @@
 // ends the stream: what is still open comes out (an open line as text, a partial command as
 // unknown). push() and flush() never throw.
 //
+// Speed: the virtual printer runs every byte a driver sends through push() (the print-link bench
+// pushes megabytes a second), so its common cases take shortcuts that allocate nothing per byte:
+// printable text is copied as UTF-16 units into a reused line buffer and becomes one string when
+// the line prints; a fixed-length command that lies whole in the chunk runs at once; the
+// real-time scan is a state number. Each shortcut does what the byte-by-byte path does (the tests
+// decode the same streams whole and one byte at a time, where no command lies whole in a chunk).
+//
 // Behaviour taken from Epson's ESC/POS reference and kept on purpose, since the simulator must
 // print what a real printer prints:
 //  - Real-time commands (DLE EOT n, DLE DC4 1 m t) are recognised in the raw byte stream, even
@@ -240,6 +247,26 @@ function byteTable(name: string | undefined): readonly string[] {
   return table;
 }
 
+const unitTables = new Map<readonly string[], Int32Array>();
+
+const isSurrogate = (unit: number): boolean => unit >= 0xd800 && unit <= 0xdfff;
+
+// The same table as UTF-16 code units, so a run of text can be copied byte by byte into the line
+// buffer without a string per character. -1 where an entry is not exactly one unit, or is a
+// surrogate (those go through #append(), which notes them for #lineText()).
+function unitTable(table: readonly string[]): Int32Array {
+  let units = unitTables.get(table);
+  if (units === undefined) {
+    units = new Int32Array(256);
+    for (let b = 0; b < 256; b += 1) {
+      const ch = table[b] ?? '';
+      units[b] = ch.length === 1 && !isSurrogate(ch.charCodeAt(0)) ? ch.charCodeAt(0) : -1;
+    }
+    unitTables.set(table, units);
+  }
+  return units;
+}
+
 const gbkCache = new Map<number, string>();
 
 function gbk(lead: number, trail: number): string {
@@ -337,6 +364,12 @@ const FIXED_HANDLED: Readonly<Record<number, ReadonlyMap<number, number>>> = {
   [DLE]: new Map([[EOT, 3]]),
 };
 
+// FIXED_HANDLED as one flat table, (prefix << 8 | fn) → length (0: not a fixed handled command),
+// for push()'s shortcut.
+const HANDLED_LENGTH = new Uint8Array(0x2000);
+for (const [prefix, lengths] of Object.entries(FIXED_HANDLED)) for (const [fn, length] of lengths) HANDLED_LENGTH[(Number(prefix) << 8) | fn] = length;
+const LONGEST_HANDLED = Math.max(...HANDLED_LENGTH);
+
 const MAX_UNKNOWN_RUN = 64;
 const MAX_NUL_DATA = 255;
 
@@ -347,40 +380,50 @@ const isParamLike = (b: number): boolean => b < 0x20 && b !== HT && b !== LF && 
 // ---------------------------------------------------------------------------------------------
 // Real-time commands
 
+// What the real-time scan has seen of a pattern so far. It looks at every byte that is not
+// printable text, so it is a state number, not a list of bytes.
+const RT_IDLE = 0;
+const RT_DLE = 1;
+const RT_DLE_EOT = 2;
+const RT_DLE_DC4 = 3;
+const RT_DLE_DC4_1 = 4;
+const RT_PULSE_PIN2 = 5;
+const RT_PULSE_PIN5 = 6;
+
 // Finds DLE EOT n (n 1–4) and DLE DC4 1 m t (m 0/1, t 1–8) anywhere in the stream. Every DLE
 // starts a fresh attempt, which matches realtimeQueriesIn()'s scan; the pulse pattern holds no
 // DLE after its first byte, so the two never overlap.
 class RealtimeScanner {
-  #seen: number[] = [];
+  /** RT_IDLE after any byte that cannot continue a pattern, except a DLE (RT_DLE). */
+  state = RT_IDLE;
 
   step(b: number): DecodedItem | null {
-    const seen = this.#seen;
-    let more = false;
+    let next = RT_IDLE;
     let item: DecodedItem | null = null;
-    switch (seen.length) {
-      case 0:
+    switch (this.state) {
+      case RT_IDLE:
         break;
-      case 1:
-        more = b === EOT || b === DC4;
+      case RT_DLE:
+        next = b === EOT ? RT_DLE_EOT : b === DC4 ? RT_DLE_DC4 : RT_IDLE;
         break;
-      case 2:
-        if (seen[1] === EOT) {
-          if (b >= 1 && b <= 4) item = { kind: 'status-query', command: 'dle-eot', n: b as DleEotN };
-        } else more = b === 1;
+      case RT_DLE_EOT:
+        if (b >= 1 && b <= 4) item = { kind: 'status-query', command: 'dle-eot', n: b as DleEotN };
         break;
-      case 3:
-        more = b === 0 || b === 1;
+      case RT_DLE_DC4:
+        if (b === 1) next = RT_DLE_DC4_1;
+        break;
+      case RT_DLE_DC4_1:
+        next = b === 0 ? RT_PULSE_PIN2 : b === 1 ? RT_PULSE_PIN5 : RT_IDLE;
         break;
       default:
-        if (b >= 1 && b <= 8) item = { kind: 'pulse', pin: seen[3] === 1 ? 5 : 2, onMs: b * 100, offMs: b * 100, realtime: true };
+        if (b >= 1 && b <= 8) item = { kind: 'pulse', pin: this.state === RT_PULSE_PIN5 ? 5 : 2, onMs: b * 100, offMs: b * 100, realtime: true };
     }
-    if (more) seen.push(b);
-    else this.#seen = b === DLE ? [DLE] : [];
+    this.state = next === RT_IDLE && b === DLE ? RT_DLE : next;
     return item;
   }
 
   reset(): void {
-    this.#seen = [];
+    this.state = RT_IDLE;
   }
 }
 
@@ -424,11 +467,13 @@ const TOP: Mode = { kind: 'top' };
 
 type MutableStyle = { -readonly [K in keyof TextStyle]: TextStyle[K] };
 
-interface OpenRun {
-  text: string;
-  readonly style: TextStyle;
-  readonly wide: boolean;
-}
+// Lines are built as UTF-16 code units and made into one string when they print: by a UTF-16
+// TextDecoder in the platform's byte order (BOM kept), or, for a line holding a surrogate (which
+// the decoder would replace), String.fromCharCode in slices (engines cap argument counts).
+const LINE_BUFFER_UNITS = 256;
+const UNITS_PER_CALL = 8192;
+const LITTLE_ENDIAN = new Uint8Array(Uint16Array.of(1).buffer)[0] === 1;
+const utf16 = new TextDecoder(LITTLE_ENDIAN ? 'utf-16le' : 'utf-16be', { ignoreBOM: true });
 
 export class EscPosDecoder {
   readonly #codePages: Readonly<Record<number, string>>;
@@ -439,15 +484,42 @@ export class EscPosDecoder {
   #style: MutableStyle = { ...DEFAULT_STYLE };
   #frozen: TextStyle | null = DEFAULT_STYLE;
   #table: readonly string[] = byteTable('cp437');
+  #units: Int32Array = unitTable(this.#table);
   #chinese = false;
   #lead: number | null = null;
   #enabled = true;
   #select: number[] = [];
-  #runs: OpenRun[] = [];
+  // The open line: #line[0 … #lineLength) as UTF-16 code units, in #runCount runs; run r starts
+  // at #runStart[r] and ends where the next one starts. The arrays are reused line after line
+  // (only #runCount says how much of them is the open line), so text allocates nothing until
+  // the line prints.
+  #runCount = 0;
+  readonly #runStart: number[] = [];
+  readonly #runStyle: TextStyle[] = [];
+  readonly #runWide: boolean[] = [];
+  #line = new Uint16Array(LINE_BUFFER_UNITS);
+  #lineLength = 0;
+  #lineSurrogates = false;
+  // One array per command length for #wholeCommand(), reused (#handled() keeps none of them).
+  readonly #scratch: number[][] = Array.from({ length: LONGEST_HANDLED + 1 }, (_, n) => new Array<number>(n).fill(0));
   #graphicLine = false;
   #qr: { model: QrModel; size: number; ec: QrErrorLevel; data: Uint8Array | null } = { model: 2, size: 3, ec: 'L', data: null };
   #pdf417: Uint8Array | null = null;
   #barcode: { height: number; width: number; hri: HriPosition } = { height: 162, width: 3, hri: 'none' };
+  // Completions of bulk and NUL-ended commands, made once per decoder rather than per command;
+  // a barcode's type is read back from its header (GS k m …).
+  readonly #unknownBulkDone: BulkDone = (header, data, out) => this.#unknownBulk(header, data, out);
+  readonly #symbolDone: BulkDone = (header, data, out) => this.#symbol(header, data, out);
+  readonly #barcodeNulDone = (header: number[], data: number[], out: DecodedItem[]): void => {
+    const type = BARCODE_A[header[2] ?? 0xff];
+    if (data.length === 0 || type === undefined) this.#unknown([...header, NUL], out);
+    else this.#emitBarcode(type, Uint8Array.from(data), out);
+  };
+  readonly #barcodeBulkDone: BulkDone = (header, data, out) => {
+    const type = BARCODE_B[(header[2] ?? 0) - 65];
+    if (data.length === 0 || type === undefined) this.#unknown(header, out);
+    else this.#emitBarcode(type, data, out);
+  };
 
   constructor(options: EscPosDecoderOptions = {}) {
     this.#codePages = options.codePages ?? EPSON_CODE_PAGES;
@@ -459,12 +531,64 @@ export class EscPosDecoder {
 
   push(bytes: Uint8Array): DecodedItem[] {
     const out: DecodedItem[] = [];
-    for (const b of bytes) {
-      const realtime = this.#realtime.step(b);
-      if (realtime !== null) out.push(realtime);
+    const realtime = this.#realtime;
+    const end = bytes.length;
+    let i = 0;
+    while (i < end) {
+      const b = bytes[i] ?? 0;
+      if (b >= 0x20 && this.#mode === TOP && this.#enabled) {
+        // Printable text, the bulk of a receipt. A byte 20–FF never continues a real-time
+        // command (their bytes are all below 20), so the scan is only reset.
+        realtime.state = RT_IDLE;
+        i = this.#textRun(bytes, i);
+        continue;
+      }
+      if ((b === ESC || b === GS || b === FS) && this.#mode === TOP && this.#enabled && i + 1 < end) {
+        const taken = this.#wholeCommand(bytes, i, out);
+        if (taken > 0) {
+          i += taken;
+          continue;
+        }
+      }
+      if (realtime.state !== RT_IDLE || b === DLE) {
+        const item = realtime.step(b);
+        if (item !== null) out.push(item);
+      }
       this.#byte(b, out);
+      i += 1;
     }
     return out;
+  }
+
+  // A fixed-length handled command (ESC E n, FS &, GS r n …) that lies whole in this chunk, run
+  // at once instead of byte by byte through a 'cmd' mode: what #byte() would do, without the
+  // per-command arrays. Returns the bytes taken, or 0 to leave it to #byte(): only a command
+  // that #handled() runs ('done') is taken. Its other answers have no side effects; the items
+  // the real-time scan found are taken back, and its state needs no rollback, since the prefix
+  // byte (ESC, GS or FS) leaves it idle whatever came before, so #byte() then starts over exactly.
+  #wholeCommand(bytes: Uint8Array, at: number, out: DecodedItem[]): number {
+    const prefix = bytes[at] ?? 0;
+    const fn = bytes[at + 1] ?? 0;
+    const length = HANDLED_LENGTH[(prefix << 8) | fn] ?? 0;
+    if (length === 0 || at + length > bytes.length) return 0;
+    const realtime = this.#realtime;
+    realtime.state = RT_IDLE;
+    const outLength = out.length;
+    const c = this.#scratch[length] ?? [];
+    c[0] = prefix;
+    for (let k = 1; k < length; k += 1) {
+      const b = bytes[at + k] ?? 0;
+      c[k] = b;
+      if (realtime.state !== RT_IDLE || b === DLE) {
+        const item = realtime.step(b);
+        if (item !== null) out.push(item);
+      }
+    }
+    // What #top() does for a prefix byte.
+    if (this.#lead !== null) this.#resolveLead();
+    if (this.#handled(prefix, fn, c, out) === DONE) return length;
+    out.length = outLength;
+    return 0;
   }
 
   /** Ends the stream: the open line as text, a partial command or unknown run as unknown. */
@@ -487,7 +611,7 @@ export class EscPosDecoder {
         break;
     }
     this.#resolveLead();
-    if (this.#runs.length > 0) this.#emitLine(out);
+    if (this.#runCount > 0) this.#emitLine(out);
     this.#realtime.reset();
     this.#select = [];
     return out;
@@ -508,7 +632,9 @@ export class EscPosDecoder {
     this.#chinese = this.#chineseAtInit;
     this.#lead = null;
     this.#enabled = true;
-    this.#runs = [];
+    this.#runCount = 0;
+    this.#lineLength = 0;
+    this.#lineSurrogates = false;
     this.#graphicLine = false;
     this.#qr = { model: 2, size: 3, ec: 'L', data: null };
     this.#pdf417 = null;
@@ -650,13 +776,13 @@ export class EscPosDecoder {
         if (fn === 0x6b) return this.#barcodeCommand(c);
         if (fn === 0x76) return this.#raster(c);
         if (fn === 0x56) return this.#cut(c, out);
-        if (fn === 0x2a) return c.length < 4 ? MORE : { t: 'bulk', n: (c[2] ?? 0) * (c[3] ?? 0) * 8, done: (h, d, o) => this.#unknownBulk(h, d, o) };
+        if (fn === 0x2a) return c.length < 4 ? MORE : { t: 'bulk', n: (c[2] ?? 0) * (c[3] ?? 0) * 8, done: this.#unknownBulkDone };
         if (fn === 0x38) {
           if (c.length < 3) return MORE;
           if (c[2] !== 0x4c) return UNKNOWN_RUN;
           if (c.length < 7) return MORE;
           const n = (c[3] ?? 0) + (c[4] ?? 0) * 0x100 + (c[5] ?? 0) * 0x10000 + (c[6] ?? 0) * 0x1000000;
-          return { t: 'bulk', n, done: (h, d, o) => this.#unknownBulk(h, d, o) };
+          return { t: 'bulk', n, done: this.#unknownBulkDone };
         }
         break;
       case DLE:
@@ -705,7 +831,7 @@ export class EscPosDecoder {
         case 0x61: {
           const align = n === 0 || n === 0x30 ? 'left' : n === 1 || n === 0x31 ? 'center' : n === 2 || n === 0x32 ? 'right' : null;
           if (align === null) return UNKNOWN_EXACT;
-          if (this.#runs.length === 0 && !this.#graphicLine) this.#setStyle({ align });
+          if (this.#runCount === 0 && !this.#graphicLine) this.#setStyle({ align });
           return DONE;
         }
         case 0x74:
@@ -792,8 +918,7 @@ export class EscPosDecoder {
   #paren(prefix: number, c: number[]): Step {
     if (c.length < 5) return MORE;
     const n = (c[3] ?? 0) + (c[4] ?? 0) * 0x100;
-    if (prefix === GS && c[2] === 0x6b) return { t: 'bulk', n, done: (h, d, o) => this.#symbol(h, d, o) };
-    return { t: 'bulk', n, done: (h, d, o) => this.#unknownBulk(h, d, o) };
+    return { t: 'bulk', n, done: prefix === GS && c[2] === 0x6b ? this.#symbolDone : this.#unknownBulkDone };
   }
 
   #symbol(header: readonly number[], data: Uint8Array, out: DecodedItem[]): void {
@@ -847,27 +972,10 @@ export class EscPosDecoder {
   #barcodeCommand(c: number[]): Step {
     if (c.length < 3) return MORE;
     const m = c[2] ?? 0xff;
-    const a = BARCODE_A[m];
-    if (a !== undefined) {
-      return {
-        t: 'nul',
-        done: (header, data, out) => {
-          if (data.length === 0) this.#unknown([...header, NUL], out);
-          else this.#emitBarcode(a, Uint8Array.from(data), out);
-        },
-      };
-    }
-    const b = BARCODE_B[m - 65];
-    if (b === undefined) return UNKNOWN_RUN;
+    if (BARCODE_A[m] !== undefined) return { t: 'nul', done: this.#barcodeNulDone };
+    if (BARCODE_B[m - 65] === undefined) return UNKNOWN_RUN;
     if (c.length < 4) return MORE;
-    return {
-      t: 'bulk',
-      n: c[3] ?? 0,
-      done: (header, data, out) => {
-        if (data.length === 0) this.#unknown(header, out);
-        else this.#emitBarcode(b, data, out);
-      },
-    };
+    return { t: 'bulk', n: c[3] ?? 0, done: this.#barcodeBulkDone };
   }
 
   #emitBarcode(type: BarcodeType, data: Uint8Array, out: DecodedItem[]): void {
@@ -972,12 +1080,51 @@ export class EscPosDecoder {
   }
 
   #snapshot(): TextStyle {
-    if (this.#frozen === null) this.#frozen = Object.freeze({ ...this.#style });
+    if (this.#frozen === null) {
+      // A literal in DEFAULT_STYLE's key order: freezing a spread copy costs ten times as much.
+      const s = this.#style;
+      this.#frozen = Object.freeze({ bold: s.bold, underline: s.underline, italic: s.italic, reverse: s.reverse, width: s.width, height: s.height, align: s.align, font: s.font });
+    }
     return this.#frozen;
   }
 
   #setCodeTable(n: number): void {
     this.#table = byteTable(this.#codePages[n]);
+    this.#units = unitTable(this.#table);
+  }
+
+  // Takes the printable bytes (20–FF) from `from` on, as #text() one by one would; returns the
+  // index of the first byte it did not take.
+  #textRun(bytes: Uint8Array, from: number): number {
+    const end = bytes.length;
+    let i = from;
+    if (this.#chinese) {
+      for (; i < end; i += 1) {
+        const b = bytes[i] ?? 0;
+        if (b < 0x20) break;
+        this.#text(b);
+      }
+      return i;
+    }
+    this.#openRun(this.#snapshot(), false);
+    this.#reserve(end - from);
+    const units = this.#units;
+    const line = this.#line;
+    let length = this.#lineLength;
+    for (; i < end; i += 1) {
+      const b = bytes[i] ?? 0;
+      if (b < 0x20) break;
+      const unit = units[b] ?? -1;
+      if (unit < 0) break;
+      line[length] = unit;
+      length += 1;
+    }
+    this.#lineLength = length;
+    if (i < end && (bytes[i] ?? 0) >= 0x20) {
+      this.#text(bytes[i] ?? 0);
+      i += 1;
+    }
+    return i;
   }
 
   #text(b: number): void {
@@ -1006,22 +1153,56 @@ export class EscPosDecoder {
     this.#append('\uFFFD', false);
   }
 
-  #append(text: string, wide: boolean): void {
-    const style = this.#snapshot();
-    const last = this.#runs[this.#runs.length - 1];
-    if (last !== undefined && last.style === style && last.wide === wide) last.text += text;
-    else this.#runs.push({ text, style, wide });
+  // The open line's last run continues while the style object and width class stay the same.
+  #openRun(style: TextStyle, wide: boolean): void {
+    const last = this.#runCount - 1;
+    if (last >= 0 && this.#runStyle[last] === style && this.#runWide[last] === wide) return;
+    this.#runStart[this.#runCount] = this.#lineLength;
+    this.#runStyle[this.#runCount] = style;
+    this.#runWide[this.#runCount] = wide;
+    this.#runCount += 1;
   }
 
-  // Default tab stops every 8 characters.
+  #reserve(units: number): void {
+    const needed = this.#lineLength + units;
+    if (needed <= this.#line.length) return;
+    const grown = new Uint16Array(Math.max(needed, this.#line.length * 2));
+    grown.set(this.#line.subarray(0, this.#lineLength));
+    this.#line = grown;
+  }
+
+  #append(text: string, wide: boolean): void {
+    this.#openRun(this.#snapshot(), wide);
+    this.#reserve(text.length);
+    for (let i = 0; i < text.length; i += 1) {
+      const unit = text.charCodeAt(i);
+      if (isSurrogate(unit)) this.#lineSurrogates = true;
+      this.#line[this.#lineLength + i] = unit;
+    }
+    this.#lineLength += text.length;
+  }
+
+  // Default tab stops every 8 characters; characters are code points, as the runs' strings
+  // would count them ([...text]), a double-byte one two columns.
   #tab(): void {
-    const length = this.#runs.reduce((sum, r) => sum + [...r.text].length * (r.wide ? 2 : 1), 0);
+    const line = this.#line;
+    let length = 0;
+    for (let r = 0; r < this.#runCount; r += 1) {
+      const end = r + 1 < this.#runCount ? (this.#runStart[r + 1] ?? 0) : this.#lineLength;
+      let chars = 0;
+      for (let i = this.#runStart[r] ?? 0; i < end; i += 1) {
+        const unit = line[i] ?? 0;
+        if (unit >= 0xd800 && unit <= 0xdbff && i + 1 < end && (line[i + 1] ?? 0) >= 0xdc00 && (line[i + 1] ?? 0) <= 0xdfff) i += 1;
+        chars += 1;
+      }
+      length += chars * (this.#runWide[r] === true ? 2 : 1);
+    }
     this.#append(' '.repeat(8 - (length % 8)), false);
   }
 
   #lineFeed(out: DecodedItem[]): void {
     this.#resolveLead();
-    if (this.#runs.length === 0 && this.#graphicLine) {
+    if (this.#runCount === 0 && this.#graphicLine) {
       this.#graphicLine = false;
       return;
     }
@@ -1030,22 +1211,44 @@ export class EscPosDecoder {
 
   #flushLine(out: DecodedItem[]): void {
     this.#resolveLead();
-    if (this.#runs.length > 0) this.#emitLine(out);
+    if (this.#runCount > 0) this.#emitLine(out);
     this.#graphicLine = false;
   }
 
   #emitLine(out: DecodedItem[]): void {
-    const runs: TextRun[] = this.#runs.map((r) => ({ text: r.text, style: r.style, wide: r.wide }));
-    out.push({ kind: 'text', text: runs.map((r) => r.text).join(''), style: lineStyle(runs, this.#snapshot()), runs });
-    this.#runs = [];
+    const text = this.#lineText();
+    const count = this.#runCount;
+    const runs: TextRun[] = [];
+    for (let r = 0; r < count; r += 1) {
+      const end = r + 1 < count ? (this.#runStart[r + 1] ?? 0) : text.length;
+      runs.push({ text: text.slice(this.#runStart[r] ?? 0, end), style: this.#runStyle[r] ?? DEFAULT_STYLE, wide: this.#runWide[r] === true });
+    }
+    out.push({ kind: 'text', text, style: lineStyle(runs, this.#snapshot()), runs });
+    this.#runCount = 0;
+    this.#lineLength = 0;
+    this.#lineSurrogates = false;
     this.#graphicLine = false;
+  }
+
+  #lineText(): string {
+    const line = this.#line;
+    const length = this.#lineLength;
+    if (!this.#lineSurrogates) return utf16.decode(line.subarray(0, length));
+    let text = '';
+    for (let i = 0; i < length; i += UNITS_PER_CALL) text += String.fromCharCode.apply(null, line.subarray(i, Math.min(length, i + UNITS_PER_CALL)) as unknown as number[]);
+    return text;
   }
 }
 
 /** The style a line is known by: that of its first non-space character, else its first, else `fallback`. */
 export function lineStyle(runs: readonly TextRun[], fallback: TextStyle): TextStyle {
-  return (runs.find((r) => r.text.trim() !== '') ?? runs[0])?.style ?? fallback;
+  // /\S/ is exactly "trim() leaves something" (both use WhiteSpace and LineTerminator), without
+  // a trimmed copy per run.
+  for (const run of runs) if (NON_SPACE.test(run.text)) return run.style;
+  return runs[0]?.style ?? fallback;
 }
+
+const NON_SPACE = /\S/;
 
 function fontName(n: number): FontName | null {
   if (n === 97) return 'A';

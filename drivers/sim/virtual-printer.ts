@@ -31,6 +31,12 @@
 //    cut, e.g. receipt-printer-encoder's LF after GS V) are not listed, though they use paper.
 //    Lines wider than the paper wrap, as the printer wraps them. receipts() includes the open
 //    receipt (cutKind null) once something other than blank lines printed on it.
+//  - Every cut receipt is kept (about 13 KiB of objects for a 1.2 KB receipt) unless
+//    `keepReceipts` caps them: then the oldest cut ones are dropped (counted in
+//    `droppedReceipts`), for a simulator that prints for days.
+//  - write() is the simulator's hot path (benches push megabytes a second through it): a line
+//    that fits the paper is kept as the decoder made it, only wider lines are split character by
+//    character, and nothing per byte or per printed item allocates unless it has to.
 //  - The drawer opens when a pulse reaches its pin (ESC p in buffer order, DLE DC4 at once) and
 //    stays open until closeDrawer(), as a drawer does until someone pushes it shut.
 //  - DLE DC4 fn=8 "clear buffers" (`10 14 08 01 03 14 01 06 02 08`, Epson TM-T20/TM-T88 and
@@ -72,6 +78,8 @@ export interface VirtualPrinterOptions {
   readonly drawerPolarity?: DrawerPolarity;
   /** A printed line matching this marks the receipt as a reprint. Default /\bREPRINT\b|重印|补打/i. */
   readonly reprintPattern?: RegExp;
+  /** Cut receipts kept for receipts(), newest last; older ones are dropped. An integer >= 0, default Infinity. */
+  readonly keepReceipts?: number;
   readonly decoder?: EscPosDecoderOptions;
 }
 
@@ -131,6 +139,7 @@ const WIDE_DOTS = 24;
 const DEFAULT_REPRINT = /\bREPRINT\b|重印|补打/i;
 
 const CLEAR_BUFFERS: readonly number[] = [0x10, 0x14, 0x08, 0x01, 0x03, 0x14, 0x01, 0x06, 0x02, 0x08];
+const CLEAR_BUFFERS_FIRST = 0x10;
 const CLEAR_RESPONSE: readonly number[] = [0x37, 0x25, 0x00];
 
 interface OpenReceipt {
@@ -154,6 +163,8 @@ export class VirtualPrinter {
   readonly #drawerPin: 2 | 5;
   readonly #polarity: DrawerPolarity;
   readonly #reprint: RegExp;
+  readonly #keepReceipts: number;
+  #dropped = 0;
   readonly #decoderOptions: EscPosDecoderOptions;
   #decoder: EscPosDecoder;
   #held: Held[] = [];
@@ -165,7 +176,8 @@ export class VirtualPrinter {
   #offline = false;
   #drawerOpen = false;
   #asb = 0;
-  #asbSent: Uint8Array | null = null;
+  // The last ASB frame sent as b1 | b3 << 8 (its bytes 2 and 4 are always 0), -1 for none.
+  #asbSent = -1;
   #garble: ((reply: Uint8Array) => Uint8Array) | null = null;
   #now = 0;
   // Bytes of CLEAR_BUFFERS matched so far (the sequence may be split across writes).
@@ -179,6 +191,11 @@ export class VirtualPrinter {
     this.#drawerPin = options.drawerPin ?? 2;
     this.#polarity = options.drawerPolarity ?? 'high-is-open';
     this.#reprint = options.reprintPattern ?? DEFAULT_REPRINT;
+    const keep = options.keepReceipts ?? Number.POSITIVE_INFINITY;
+    if (!(keep === Number.POSITIVE_INFINITY || (Number.isInteger(keep) && keep >= 0))) {
+      throw new RangeError(`keepReceipts must be an integer >= 0 or Infinity, got ${String(options.keepReceipts)}`);
+    }
+    this.#keepReceipts = keep;
     this.#decoderOptions = options.decoder ?? {};
     this.#decoder = new EscPosDecoder(this.#decoderOptions);
     this.#paper = this.#freshRoll;
@@ -190,11 +207,16 @@ export class VirtualPrinter {
     const out: number[] = [];
     let from = 0;
     for (let i = 0; i < bytes.length; i += 1) {
+      // Nothing matched yet: only a DLE can start the sequence, so jump to the next one.
+      if (this.#clearMatch === 0) {
+        i = bytes.indexOf(CLEAR_BUFFERS_FIRST, i);
+        if (i < 0) break;
+      }
       const b = bytes[i];
       // Like the real-time scan: a DLE always starts a fresh attempt, and the sequence holds no
       // other DLE, so a mismatch never hides a match.
       if (b === CLEAR_BUFFERS[this.#clearMatch]) this.#clearMatch += 1;
-      else this.#clearMatch = b === CLEAR_BUFFERS[0] ? 1 : 0;
+      else this.#clearMatch = b === CLEAR_BUFFERS_FIRST ? 1 : 0;
       if (this.#clearMatch === CLEAR_BUFFERS.length) {
         this.#clearMatch = 0;
         this.#receive(bytes.subarray(from, i + 1), out);
@@ -259,6 +281,11 @@ export class VirtualPrinter {
     return this.#drawerOpen;
   }
 
+  /** Cut receipts dropped because of `keepReceipts`. */
+  get droppedReceipts(): number {
+    return this.#dropped;
+  }
+
   /** Items received but not printed yet (held while offline). */
   get heldItems(): number {
     return this.#held.length;
@@ -321,6 +348,7 @@ export class VirtualPrinter {
     this.#decoder = new EscPosDecoder(this.#decoderOptions);
     this.#held = [];
     this.#done = [];
+    this.#dropped = 0;
     this.#current = newReceipt();
     this.#paper = this.#freshRoll;
     this.#nearEndForced = false;
@@ -328,7 +356,7 @@ export class VirtualPrinter {
     this.#offline = false;
     this.#drawerOpen = false;
     this.#asb = 0;
-    this.#asbSent = null;
+    this.#asbSent = -1;
     this.#garble = null;
     this.#now = 0;
     this.#clearMatch = 0;
@@ -387,23 +415,23 @@ export class VirtualPrinter {
     return (this.#nearEnd() ? 0x03 : 0) | (this.#paperOut() ? 0x0c : 0);
   }
 
-  #asbFrame(): Uint8Array {
+  // ASB n bits: 0 drawer, 1 online/offline (offline, cover, FEED), 2 errors, 3 paper sensors.
+  // Runs after every printed item while ASB is on, so it works on numbers, not frames.
+  #statusChanged(out: number[]): void {
+    const asb = this.#asb;
+    if (asb === 0) return;
     const b1 = 0x10 | (this.#pin3High() ? 0x04 : 0) | (this.#isOffline() ? 0x08 : 0) | (this.#coverOpen ? 0x20 : 0);
     const b3 = (this.#nearEnd() ? 0x03 : 0) | (this.#paperOut() ? 0x0c : 0);
-    return Uint8Array.of(b1, 0x00, b3, 0x00);
-  }
-
-  // ASB n bits: 0 drawer, 1 online/offline (offline, cover, FEED), 2 errors, 3 paper sensors.
-  #statusChanged(out: number[]): void {
-    if (this.#asb === 0) return;
-    const frame = this.#asbFrame();
     const sent = this.#asbSent;
-    const differs = (byte: number, mask: number): boolean => sent === null || (((frame[byte] ?? 0) ^ (sent[byte] ?? 0)) & mask) !== 0;
-    const changed =
-      (this.#asb & 0x01 && differs(0, 0x04)) || (this.#asb & 0x02 && differs(0, 0x68)) || (this.#asb & 0x04 && differs(1, 0xff)) || (this.#asb & 0x08 && differs(2, 0xff));
-    if (!changed) return;
-    out.push(...frame);
-    this.#asbSent = frame;
+    if (sent >= 0) {
+      // Error bits (byte 2) are never set, so bit 2 of n never reports a change once a frame went out.
+      const d1 = b1 ^ (sent & 0xff);
+      const d3 = b3 ^ (sent >> 8);
+      const changed = ((asb & 0x01) !== 0 && (d1 & 0x04) !== 0) || ((asb & 0x02) !== 0 && (d1 & 0x68) !== 0) || ((asb & 0x08) !== 0 && d3 !== 0);
+      if (!changed) return;
+    }
+    out.push(b1, 0x00, b3, 0x00);
+    this.#asbSent = b1 | (b3 << 8);
   }
 
   // -------------------------------------------------------------------------------------------
@@ -421,7 +449,9 @@ export class VirtualPrinter {
   #print(item: Held, out: number[]): void {
     switch (item.kind) {
       case 'text':
-        this.#printLines(wrap(item, this.columns * FONT_DOTS.A));
+        // Paper is never out here (#drain prints only while online), so a single line prints.
+        if (item.runs.length > 0 && fitsAsDecoded(item.runs, this.columns * FONT_DOTS.A)) this.#printLine({ kind: 'line', text: item.text, style: item.style, runs: item.runs, wrapped: false });
+        else this.#printLines(wrap(item, this.columns * FONT_DOTS.A));
         return;
       case 'rest':
         this.#printLines(item.lines);
@@ -442,6 +472,10 @@ export class VirtualPrinter {
         this.#usePaper(Math.ceil(item.feedDots / LINE_DOTS));
         this.#current.cutKind = item.mode;
         this.#done.push(this.#current);
+        if (this.#done.length > this.#keepReceipts) {
+          this.#done.shift();
+          this.#dropped += 1;
+        }
         this.#current = newReceipt();
         return;
       case 'pulse':
@@ -451,7 +485,7 @@ export class VirtualPrinter {
         if (item.command === 'gs-r') out.push(this.#gsRReply(item.n));
         else if (item.command === 'asb') {
           this.#asb = item.n & 0x0f;
-          this.#asbSent = null;
+          this.#asbSent = -1;
         }
         // A DLE EOT never gets here: write() answers it on arrival.
         return;
@@ -468,10 +502,16 @@ export class VirtualPrinter {
         this.#held.unshift({ kind: 'rest', lines: lines.slice(i) });
         return;
       }
-      this.#usePaper(Math.max(1, ...line.runs.map((r) => r.style.height)));
-      // The feed after the previous cut is the top margin of this receipt, not a line of it.
-      if (line.text !== '' || this.#current.blocks.length > 0) this.#current.blocks.push(line);
+      this.#printLine(line);
     }
+  }
+
+  #printLine(line: PrintedLine): void {
+    let height = 1;
+    for (const run of line.runs) if (run.style.height > height) height = run.style.height;
+    this.#usePaper(height);
+    // The feed after the previous cut is the top margin of this receipt, not a line of it.
+    if (line.text !== '' || this.#current.blocks.length > 0) this.#current.blocks.push(line);
   }
 
   #usePaper(lines: number): void {
@@ -547,6 +587,22 @@ function wrap(item: DecodedText, capacityDots: number): PrintedLine[] {
   }
   finish();
   return lines;
+}
+
+// Most lines fit (Kassa lays text out to the paper's columns), and then the character by
+// character split below would give back the decoded line itself: same runs (the decoder already
+// starts a new run exactly where style object or width class change, and an empty run is the
+// only one the split drops), same text, same style. The width bound uses UTF-16 units, which
+// are never fewer than characters.
+function fitsAsDecoded(runs: readonly TextRun[], capacityDots: number): boolean {
+  let used = 0;
+  let previous: TextRun | undefined;
+  for (const run of runs) {
+    if (run.text === '' || (previous !== undefined && previous.style === run.style && previous.wide === run.wide)) return false;
+    used += run.text.length * (run.wide ? WIDE_DOTS : FONT_DOTS[run.style.font]) * run.style.width;
+    previous = run;
+  }
+  return used <= capacityDots;
 }
 
 // Columns a string takes in plain text: double-byte characters take two.

@@ -314,6 +314,29 @@ describe('fast-check', () => {
     );
   });
 
+  // Whole commands and GBK bytes next to each other, as a receipt has them, among byte soup.
+  const tokenArb = fc.oneof(
+    byteArb.map((b) => [b]),
+    fc.constantFrom(
+      [0x1b, 0x45, 0x01], [0x1b, 0x45, 0x00], [0x1c, 0x26], [0x1c, 0x2e], [0x1b, 0x21, 0x38], [0x1d, 0x21, 0x11], [0x1b, 0x61, 0x01],
+      [0x1b, 0x2d, 0x03], [0x1b, 0x4d, 0x07], [0x1d, 0x72, 0x01], [0x1b, 0x70, 0x00, 0x10, 0x04], [0x1b, 0x70, 0x10, 0x04, 0x02], [0x10, 0x04, 0x01], [0x1b, 0x3d, 0x00],
+      [0x1b, 0x3d, 0x01], [0x1b, 0x40], [0x1b, 0x74, 0x10], [0xba, 0xcf], [0xba], [0x41, 0x42], [0x20, 0x20], [0x0a], [0x09],
+    ),
+  );
+  const receiptLikeArb = fc.array(tokenArb, { maxLength: 150 }).map((tokens) => Uint8Array.from(tokens.flat()));
+
+  it('decodes the same items fed one byte at a time, where no command lies whole in a chunk', () => {
+    fc.assert(
+      fc.property(fc.oneof(streamArb, receiptLikeArb), fc.boolean(), (data, chinese) => {
+        const options = { chineseModeAtInit: chinese };
+        const single = new EscPosDecoder(options);
+        const got = [...[...data].flatMap((b) => single.push(Uint8Array.of(b))), ...single.flush()];
+        expect(got).toEqual(decodeEscPos(data, options));
+      }),
+      { numRuns: 500 },
+    );
+  });
+
   it('reports exactly the DLE EOT queries realtimeQueriesIn() finds, in order', () => {
     fc.assert(
       fc.property(streamArb, (data) => {

@@ -115,6 +115,39 @@ describe('receipts', () => {
     ]);
   });
 
+  it('prints a line exactly as wide as the paper on one line with its runs as decoded; one more character wraps', () => {
+    const p = new VirtualPrinter({ paperMm: 58 });
+    p.write(cat(bytes('1B 45 01'), ascii('B'.repeat(10)), bytes('1B 45 00'), ascii('n'.repeat(22)), bytes('0A')), 0);
+    p.write(cat(bytes('1D 21 10'), ascii('w'.repeat(16)), bytes('1D 21 00 0A')), 0);
+    p.write(job('x'.repeat(33)), 0);
+    const lines = p.receipts()[0]?.styledLines ?? [];
+    expect(lines.map((l) => [l.wrapped, l.runs.map((r) => [r.text, r.style.bold, r.style.width])])).toEqual([
+      [false, [['B'.repeat(10), true, 1], ['n'.repeat(22), false, 1]]],
+      [false, [['w'.repeat(16), false, 2]]],
+      [false, [['x'.repeat(32), false, 1]]],
+      [true, [['x', false, 1]]],
+    ]);
+    expect(lines[0]?.style.bold).toBe(true);
+  });
+
+  it('keeps only the newest cut receipts when keepReceipts caps them, and counts the dropped ones', () => {
+    const p = new VirtualPrinter({ keepReceipts: 2 });
+    p.write(cat(job('one'), CUT, job('two'), CUT, job('three'), CUT, job('open')), 0);
+    expect(p.receipts().map((r) => [r.lines, r.cutKind])).toEqual([
+      [['two'], 'partial'],
+      [['three'], 'partial'],
+      [['open'], null],
+    ]);
+    expect(p.droppedReceipts).toBe(1);
+    p.reset();
+    expect(p.droppedReceipts).toBe(0);
+    const all = new VirtualPrinter();
+    all.write(cat(job('one'), CUT, job('two'), CUT, job('three'), CUT), 0);
+    expect(all.receipts()).toHaveLength(3);
+    expect(all.droppedReceipts).toBe(0);
+    for (const bad of [-1, 1.5, Number.NaN]) expect(() => new VirtualPrinter({ keepReceipts: bad })).toThrow(/keepReceipts must be an integer >= 0 or Infinity/);
+  });
+
   it('marks a receipt that carries the reprint banner', () => {
     const p = new VirtualPrinter();
     p.write(cat(job('*** REPRINT ***', 'Coffee 3.50'), CUT, job('Coffee 3.50'), CUT), 0);
