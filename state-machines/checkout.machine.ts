@@ -23,10 +23,20 @@
 //   is known to be out of paper stops at `noPaper` first: the cashier continues without a
 //   receipt (it is listed to be reprinted later) or loads paper, which carries on by itself.
 //   A terminal with no printer never sends the event and never sees the question.
+// - WALLET PAYMENTS run as an invoked payment machine (./payment.machine.ts, id 'payment') in the
+//   `walletPaying` state, so its snapshot is persisted inside the checkout's. PAY_WALLET carries
+//   the host-made out_trade_no (a new one for every attempt) and the payment code; the amount
+//   defaults to what is still due. STOP_PAYMENT and RESUME_PAYMENT are forwarded to it (the host
+//   sends RESUME_PAYMENT after restoring a snapshot, see payment.machine.ts). A paid result
+//   becomes a wallet tender (reference: the gateway's trade number); any other result goes back
+//   to tendering with the payment's message. The host provides the payment machine's effects
+//   with `provideCheckout(effects, payment)`; `lastPayment` keeps the result for the host to
+//   settle its write-ahead record.
 // - `printReceipt` resolves with what became of the slip (printed, unconfirmed, deferred,
 //   interrupted, failed, none); anything but printed or none is shown in `notice`, because the
 //   sale is saved and the receipt stays listed until it prints.
-import { and, assign, fromPromise, setup } from 'xstate';
+import { and, assign, fromPromise, sendTo, setup } from 'xstate';
+import { paymentMachine, paymentInputProblem, type PaymentInput, type PaymentResult } from './payment.machine.ts';
 import {
   addItem,
   clearBasketDiscount,
@@ -41,6 +51,7 @@ import {
   voidLine,
 } from '../src/domain/cart.ts';
 import type { Cart, CartItemInput, CartLimits, DiscountInput } from '../src/domain/cart.ts';
+import { formatMoney } from '../src/domain/money.ts';
 import type { Unit } from '../src/domain/product.ts';
 import type { SaleRecord, TenderRecord } from '../src/domain/sale-record.ts';
 import { amountDue, applyTender, buildSaleRecord, NO_CASH_ROUNDING } from '../src/domain/tender.ts';
@@ -64,6 +75,8 @@ export interface CheckoutInput {
   readonly terminal: TerminalInfo;
   readonly limits?: CartLimits;
   readonly rounding?: CashRounding;
+  /** Wallet payments are refused when absent. */
+  readonly wallets?: WalletSettings;
 }
 
 export interface ParkedSale {
@@ -150,6 +163,7 @@ export interface CheckoutContext {
   readonly terminal: TerminalInfo;
   readonly limits: CartLimits;
   readonly rounding: CashRounding;
+  readonly wallets?: WalletSettings | null;
   readonly saleId: string | null;
   readonly startedAt: string | null;
   readonly cart: Cart;
@@ -172,6 +186,10 @@ export interface CheckoutContext {
   readonly receiptDeferred?: boolean;
   /** Something the cashier should know that is not an error (e.g. receipt 12 is listed to reprint). */
   readonly notice?: string | null;
+  /** The wallet payment running now (walletPaying), as the payment machine was started. */
+  readonly payment?: PaymentInput | null;
+  /** How the last wallet payment attempt ended. */
+  readonly lastPayment?: PaymentResult | null;
 }
 
 /** Carried by events that may open a sale; ignored while a sale is open. */
@@ -205,7 +223,27 @@ export type CheckoutEvent =
   /** From the host's device manager; `printer: null` when the printer is removed from config. */
   | { readonly type: 'PRINTER.STATUS'; readonly printer: PrinterView | null }
   /** At the no-paper question: finish the sale and list its receipt to reprint later. */
-  | { readonly type: 'CONTINUE_WITHOUT_RECEIPT' };
+  | { readonly type: 'CONTINUE_WITHOUT_RECEIPT' }
+  /** Take a wallet payment: barcode (the customer's code) or QR (shown to the customer). */
+  | {
+      readonly type: 'PAY_WALLET';
+      readonly wallet: 'alipay' | 'wechat';
+      readonly mode: 'barcode' | 'qr';
+      readonly authCode?: string;
+      /** Minor units; default: everything still due. */
+      readonly amount?: number;
+      readonly outTradeNo: string;
+      readonly at: string;
+    }
+  | { readonly type: 'STOP_PAYMENT'; readonly at?: string }
+  | { readonly type: 'RESUME_PAYMENT'; readonly at?: string };
+
+/** What the host fills in for every wallet payment (store ids, subject, timing). */
+export interface WalletSettings {
+  readonly storeId: string;
+  readonly subject: string;
+  readonly timing?: PaymentInput['timing'];
+}
 
 function missing(name: string): never {
   throw new Error(`checkout: the host did not provide the "${name}" actor; pass it with checkoutMachine.provide({ actors: { ${name} } }) or provideCheckout()`);
@@ -299,6 +337,7 @@ export const checkoutMachine = setup({
     commitSale: fromPromise<CommitOutput, CommitInput>(async () => missing('commitSale')),
     printReceipt: fromPromise<ReceiptOutput, ReceiptInput>(async () => missing('printReceipt')),
     journalCancel: fromPromise<void, CancelInput>(async () => missing('journalCancel')),
+    payment: paymentMachine,
   },
   guards: {
     opensSale: ({ event }) =>
@@ -340,6 +379,7 @@ export const checkoutMachine = setup({
     terminal: input.terminal,
     limits: input.limits ?? DEFAULT_CART_LIMITS,
     rounding: input.rounding ?? NO_CASH_ROUNDING,
+    wallets: input.wallets ?? null,
     saleId: null,
     startedAt: null,
     cart: emptyCart(input.terminal.currency),
@@ -356,6 +396,8 @@ export const checkoutMachine = setup({
     printer: null,
     receiptDeferred: false,
     notice: null,
+    payment: null,
+    lastPayment: null,
   }),
   initial: 'idle',
   on: {
@@ -534,6 +576,22 @@ export const checkoutMachine = setup({
             }
           }),
         },
+        PAY_WALLET: [
+          {
+            guard: ({ context, event }) => walletRequest(context, event).ok,
+            target: 'walletPaying',
+            actions: assign(({ context, event }) => {
+              const r = walletRequest(context, event);
+              return r.ok ? { payment: r.input, lastError: null, notice: null, lastPayment: null } : {};
+            }),
+          },
+          {
+            actions: assign(({ context, event }) => {
+              const r = walletRequest(context, event);
+              return { lastError: r.ok ? null : r.error };
+            }),
+          },
+        ],
         TENDER_WALLET: {
           actions: assign(({ context, event }) => {
             try {
@@ -554,6 +612,35 @@ export const checkoutMachine = setup({
         ],
         SCAN: { actions: assign({ lastError: 'the sale is being paid: go back to add items' }) },
         ADD: { actions: assign({ lastError: 'the sale is being paid: go back to add items' }) },
+        CLEAR_ERROR: { actions: 'clearError' },
+      },
+    },
+
+    /** A wallet payment attempt is running; the sale waits for its result. */
+    walletPaying: {
+      invoke: {
+        id: 'payment',
+        src: 'payment',
+        input: ({ context }) => {
+          if (!context.payment) throw new Error('checkout: walletPaying without a payment');
+          return context.payment;
+        },
+        onDone: {
+          target: 'tendering',
+          actions: assign(({ context, event }) => applyPayment(context, event.output as PaymentResult)),
+        },
+        onError: {
+          target: 'tendering',
+          actions: assign(({ event }) => ({ payment: null, lastError: `the wallet payment stopped: ${message(event.error)}` })),
+        },
+      },
+      on: {
+        STOP_PAYMENT: { actions: sendTo('payment', ({ event }) => ({ type: 'STOP' as const, ...(event.at !== undefined ? { at: event.at } : {}) })) },
+        RESUME_PAYMENT: { actions: sendTo('payment', ({ event }) => ({ type: 'RESUME' as const, ...(event.at !== undefined ? { at: event.at } : {}) })) },
+        CANCEL: { actions: assign({ lastError: 'a wallet payment is in progress: stop it first' }) },
+        BACK: { actions: assign({ lastError: 'a wallet payment is in progress: stop it first' }) },
+        SCAN: { actions: assign({ lastError: 'a wallet payment is in progress: wait for it or stop it' }) },
+        ADD: { actions: assign({ lastError: 'a wallet payment is in progress: wait for it or stop it' }) },
         CLEAR_ERROR: { actions: 'clearError' },
       },
     },
@@ -645,6 +732,58 @@ export const checkoutMachine = setup({
   },
 });
 
+/** The payment machine's input for a PAY_WALLET, or why it cannot start. */
+function walletRequest(
+  context: CheckoutContext,
+  event: CheckoutEvent,
+): { readonly ok: true; readonly input: PaymentInput } | { readonly ok: false; readonly error: string } {
+  if (event.type !== 'PAY_WALLET') return { ok: false, error: 'internal: not a wallet payment' };
+  const wallets = context.wallets;
+  if (!wallets) return { ok: false, error: 'wallet payments are not set up on this terminal: take cash' };
+  let due: number;
+  try {
+    const s = tenderState(context);
+    due = amountDue(s, s.tenders, s.rounding).remaining;
+  } catch (e) {
+    return { ok: false, error: message(e) };
+  }
+  const amount = event.amount ?? due;
+  const fmt = (a: number) => formatMoney({ amount: a, currency: context.cart.currency });
+  if (amount > due) return { ok: false, error: `${event.wallet} ${fmt(amount)} is more than the ${fmt(due)} still to pay` };
+  const input: PaymentInput = {
+    wallet: event.wallet,
+    mode: event.mode,
+    outTradeNo: event.outTradeNo,
+    amount,
+    currency: context.cart.currency,
+    ...(event.authCode !== undefined ? { authCode: event.authCode } : {}),
+    subject: wallets.subject,
+    storeId: wallets.storeId,
+    terminalId: context.terminal.terminalId,
+    operatorId: context.terminal.cashier,
+    startedAt: event.at,
+    ...(wallets.timing ? { timing: wallets.timing } : {}),
+  };
+  const problem = paymentInputProblem(input);
+  return problem === null ? { ok: true, input } : { ok: false, error: problem };
+}
+
+/** A finished attempt: a paid one becomes a tender; anything else is told to the cashier. */
+function applyPayment(context: CheckoutContext, result: PaymentResult): Partial<CheckoutContext> {
+  const base = { payment: null, lastPayment: result };
+  const attempt = context.payment;
+  if (result.kind !== 'paid' || !attempt) {
+    const pending = result.kind === 'cancelPending' || result.kind === 'closePending' || result.kind === 'manualReconcile';
+    return { ...base, lastError: pending ? null : result.message, notice: pending ? result.message : null };
+  }
+  try {
+    const next = applyTender(tenderState(context), { method: attempt.wallet, amount: attempt.amount, reference: result.trade.tradeNo });
+    return { ...base, tenders: next.tenders, paidAt: attempt.startedAt ?? context.paidAt, lastError: null, notice: result.unwanted ? `${result.message}; it was kept as this sale's payment` : null };
+  } catch (e) {
+    return { ...base, lastError: `the ${attempt.wallet} payment ${result.trade.tradeNo} was taken but could not be applied: ${message(e)}; refund it` };
+  }
+}
+
 function receiptNotice(receiptNo: number, output: ReceiptOutput): string | null {
   switch (output.status) {
     case 'printed':
@@ -686,10 +825,11 @@ export interface CheckoutEffects {
   journalCancel(input: CancelInput, signal: AbortSignal): Promise<void>;
 }
 
-/** The machine with the host's effects plugged in. */
-export function provideCheckout(effects: CheckoutEffects) {
+/** The machine with the host's effects plugged in; `payment` is the payment machine with its effects provided. */
+export function provideCheckout(effects: CheckoutEffects, payment: typeof paymentMachine = paymentMachine) {
   return checkoutMachine.provide({
     actors: {
+      payment,
       lookupItem: fromPromise<LookupResult, LookupInput>(({ input, signal }) => effects.lookupItem(input, signal)),
       searchCatalog: fromPromise<SearchHit[], { query: string }>(({ input, signal }) => effects.searchCatalog(input, signal)),
       commitSale: fromPromise<CommitOutput, CommitInput>(({ input, signal }) => effects.commitSale(input, signal)),

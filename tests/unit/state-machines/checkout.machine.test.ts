@@ -3,6 +3,8 @@ import { createActor, waitFor } from 'xstate';
 import { verifySaleRecord } from '../../../src/domain/tender.ts';
 import { checkoutMachine, checkoutMachineVersion, provideCheckout } from '../../../state-machines/checkout.machine.ts';
 import type { CommitInput } from '../../../state-machines/checkout.machine.ts';
+import { providePayment } from '../../../state-machines/payment.machine.ts';
+import type { CancelOutcome, CloseOutcome, PayOutcome, PrecreateOutcome, QueryOutcome } from '../../../src/domain/payment.ts';
 import { fakes, flush, INPUT, lookup } from './checkout-fakes.ts';
 
 const COLA = '6901234567892';
@@ -527,5 +529,106 @@ describe('checkout machine: the receipt printer', () => {
     // the next sale clears it
     actor.send({ type: 'SCAN', data: COLA, saleId: 'S2-T1', at: AT });
     expect(actor.getSnapshot().context.notice).toBeNull();
+  });
+});
+
+describe('checkout machine: wallet payments', () => {
+  const WALLETS = { storeId: 'S01', subject: 'Kassa T1', timing: { pollIntervalMs: 10, deadlineMs: 200, queryDelayMs: 5, cancelRetryMs: 5 } };
+  const CODE = '283456789012345678';
+  type Outcomes = { pay?: PayOutcome[]; query?: QueryOutcome[]; cancel?: CancelOutcome[] };
+
+  function walletCheckout(outcomes: Outcomes) {
+    const calls: string[] = [];
+    const next = <T,>(list: T[] | undefined, name: string): T => {
+      calls.push(name);
+      const o = list?.shift();
+      if (o === undefined) throw new Error(`no scripted ${name} outcome`);
+      return o;
+    };
+    const payment = providePayment({
+      pay: async () => next(outcomes.pay, 'pay'),
+      precreate: async () => next<PrecreateOutcome>([], 'precreate'),
+      query: async () => next(outcomes.query, 'query'),
+      cancel: async () => next(outcomes.cancel, 'cancel'),
+      close: async () => next<CloseOutcome>([], 'close'),
+    });
+    const f = fakes();
+    const machine = f.machine.provide({ actors: { payment } });
+    const actor = createActor(machine, { input: { ...INPUT, wallets: WALLETS } }).start();
+    return { actor, calls, f };
+  }
+
+  async function itemsIn(actor: ReturnType<typeof walletCheckout>['actor']) {
+    actor.send({ type: 'SCAN', data: COLA, ...open });
+    await waitFor(actor, (s) => s.matches({ inSale: 'ready' }));
+    actor.send({ type: 'TENDER', at: PAID_AT });
+  }
+
+  it('a barcode payment that succeeds at once pays the sale with the trade number as reference', async () => {
+    const { actor, calls, f } = walletCheckout({ pay: [{ kind: 'paid', tradeNo: '2025050122001', amount: 350, buyer: 'b***', paidAt: null }] });
+    await itemsIn(actor);
+    actor.send({ type: 'PAY_WALLET', wallet: 'alipay', mode: 'barcode', authCode: CODE, outTradeNo: 'T1_0001', at: PAID_AT });
+    await waitFor(actor, (s) => s.matches('idle'));
+    expect(calls).toEqual(['pay']);
+    const commit = f.calls.commitSale[0] as CommitInput;
+    expect(commit.sale.tenders).toEqual([{ seq: 1, method: 'alipay', amount: 350, received: 350, reference: '2025050122001' }]);
+    expect(actor.getSnapshot().context.lastPayment).toMatchObject({ kind: 'paid', outTradeNo: 'T1_0001' });
+  });
+
+  it('10003: polls until the customer confirms, then pays; part cash, part Alipay', async () => {
+    const { actor, calls, f } = walletCheckout({
+      pay: [{ kind: 'waiting', tradeNo: null }],
+      query: [{ kind: 'waiting' }, { kind: 'paid', tradeNo: 'T9', amount: 200, buyer: null, paidAt: null }],
+    });
+    await itemsIn(actor);
+    actor.send({ type: 'TENDER_CASH', received: 150, at: PAID_AT }); // 1.50 in cash first
+    actor.send({ type: 'PAY_WALLET', wallet: 'alipay', mode: 'barcode', authCode: CODE, outTradeNo: 'T1_0002', at: PAID_AT });
+    expect(actor.getSnapshot().value).toBe('walletPaying');
+    expect(actor.getSnapshot().context.payment?.amount).toBe(200);
+    await waitFor(actor, (s) => s.matches('idle'), { timeout: 2000 });
+    expect(calls).toEqual(['pay', 'query', 'query']);
+    expect((f.calls.commitSale[0] as CommitInput).sale.tenders.map((t) => [t.method, t.amount])).toEqual([
+      ['cash', 150],
+      ['alipay', 200],
+    ]);
+  });
+
+  it('a refused code goes back to paying with the reason; nothing is tendered', async () => {
+    const { actor } = walletCheckout({
+      pay: [{ kind: 'failed', code: 'ACQ.PAYMENT_AUTH_CODE_INVALID', message: 'the payment code has expired: ask the customer to refresh it', retryWithNewCode: true }],
+    });
+    await itemsIn(actor);
+    actor.send({ type: 'PAY_WALLET', wallet: 'alipay', mode: 'barcode', authCode: CODE, outTradeNo: 'T1_0003', at: PAID_AT });
+    await waitFor(actor, (s) => s.matches('tendering'));
+    expect(actor.getSnapshot().context).toMatchObject({ lastError: 'the payment code has expired: ask the customer to refresh it', tenders: [], payment: null });
+  });
+
+  it('the cashier stops a payment waiting for the customer: it is cancelled, the sale stays open', async () => {
+    const { actor, calls } = walletCheckout({ pay: [{ kind: 'waiting', tradeNo: null }], query: [{ kind: 'waiting' }, { kind: 'waiting' }, { kind: 'waiting' }], cancel: [{ kind: 'cancelled', action: 'close' }] });
+    await itemsIn(actor);
+    actor.send({ type: 'PAY_WALLET', wallet: 'alipay', mode: 'barcode', authCode: CODE, outTradeNo: 'T1_0004', at: PAID_AT });
+    await new Promise((r) => setTimeout(r, 15));
+    actor.send({ type: 'CANCEL', reason: 'left' });
+    expect(actor.getSnapshot().context.lastError).toBe('a wallet payment is in progress: stop it first');
+    actor.send({ type: 'STOP_PAYMENT' });
+    await waitFor(actor, (s) => s.matches('tendering'), { timeout: 2000 });
+    expect(calls.at(-1)).toBe('cancel');
+    expect(actor.getSnapshot().context.lastPayment?.kind).toBe('cancelled');
+    expect(actor.getSnapshot().context.tenders).toEqual([]);
+  });
+
+  it('refuses wallet payments that are not set up, or larger than what is due', async () => {
+    const f = fakes();
+    const actor = createActor(f.machine, { input: INPUT }).start();
+    actor.send({ type: 'SCAN', data: COLA, ...open });
+    await waitFor(actor, (s) => s.matches({ inSale: 'ready' }));
+    actor.send({ type: 'TENDER', at: PAID_AT });
+    actor.send({ type: 'PAY_WALLET', wallet: 'alipay', mode: 'barcode', authCode: CODE, outTradeNo: 'T1_0005', at: PAID_AT });
+    expect(actor.getSnapshot().context.lastError).toBe('wallet payments are not set up on this terminal: take cash');
+    const w = walletCheckout({});
+    await itemsIn(w.actor);
+    w.actor.send({ type: 'PAY_WALLET', wallet: 'alipay', mode: 'barcode', authCode: CODE, amount: 999, outTradeNo: 'T1_0006', at: PAID_AT });
+    expect(w.actor.getSnapshot().value).toBe('tendering');
+    expect(w.actor.getSnapshot().context.lastError).toBe('alipay 9.99 is more than the 3.50 still to pay');
   });
 });
