@@ -3,9 +3,11 @@
 // transition that changes the sale, and restores the sale in progress after a crash.
 import { ulid } from 'ulid';
 import { createActor, waitFor, type Actor, type SnapshotFrom } from 'xstate';
+import { providePayment } from '../../state-machines/payment.machine.ts';
 import {
   checkoutMachineVersion,
   provideCheckout,
+  type WalletSettings,
   type CheckoutContext,
   type CheckoutEvent,
   type CheckoutInput,
@@ -23,6 +25,7 @@ import type { Db } from './db/open.ts';
 import { cancelSale, commitSale } from './db/sales.ts';
 import { deleteSnapshot, loadSnapshot, saveSnapshot } from './db/snapshots.ts';
 import type { Logger } from './logger.ts';
+import { newOutTradeNo, type PaymentService } from './payment-service.ts';
 import type { ReceiptPrinter } from './receipt-printer.ts';
 import { ReceiptService } from './receipt-service.ts';
 
@@ -40,6 +43,8 @@ export interface CheckoutServiceOptions {
   readonly printer: ReceiptPrinter | null;
   /** The terminal's receipt service, when the host shares one with its devices. */
   readonly receipts?: ReceiptService;
+  /** Wallet payments (Alipay, WeChat Pay); absent: cash only. */
+  readonly payments?: { readonly service: PaymentService; readonly settings: WalletSettings };
   /** The scale, when one is configured: a weighed item scanned or added without a weight takes its stable weight. */
   readonly weigh?: () => { readonly grams: number } | { readonly error: string };
   /** Clock, for tests. */
@@ -87,7 +92,7 @@ function stateName(snapshot: CheckoutSnapshot): string {
 }
 
 /** States in which an effect is running and the machine will move on by itself. */
-const BUSY = ['inSale.lookingUp', 'inSale.searching', 'completing', 'receipt', 'cancelling'];
+const BUSY = ['inSale.lookingUp', 'inSale.searching', 'walletPaying', 'completing', 'receipt', 'cancelling'];
 
 export function isSettled(snapshot: CheckoutSnapshot): boolean {
   const name = stateName(snapshot);
@@ -175,7 +180,9 @@ export function startCheckout(options: CheckoutServiceOptions): CheckoutService 
       case 'payment-code':
         return {
           ok: false,
-          error: `this is a customer's ${scan.wallet === 'alipay' ? 'Alipay' : 'WeChat Pay'} payment code, not an item; wallet payments are not enabled on this terminal, take cash`,
+          error: options.payments
+            ? `this is a customer's ${scan.wallet === 'alipay' ? 'Alipay' : 'WeChat Pay'} payment code, not an item: scan it when the sale is being paid`
+            : `this is a customer's ${scan.wallet === 'alipay' ? 'Alipay' : 'WeChat Pay'} payment code, not an item; wallet payments are not enabled on this terminal, take cash`,
         };
       case 'coupon':
         return { ok: false, error: `coupon ${scan.code} cannot be redeemed: this terminal has no promotions configured` };
@@ -203,6 +210,8 @@ export function startCheckout(options: CheckoutServiceOptions): CheckoutService 
     return self.actor?.getPersistedSnapshot();
   }
 
+  const payments = options.payments;
+  const paymentLogic = payments ? providePayment(payments.service.effects(() => self.actor?.getSnapshot().context.saleId ?? null)) : undefined;
   const logic = provideCheckout({
     lookupItem: (input) => lookupItem(input),
     searchCatalog: (input) => searchCatalog(input),
@@ -229,10 +238,10 @@ export function startCheckout(options: CheckoutServiceOptions): CheckoutService 
       });
       logger.info({ saleId: input.saleId, reason: input.reason, again: result.alreadyCancelled }, 'sale cancelled');
     },
-  });
+  }, paymentLogic);
 
   // Restore the machine as it was, if a snapshot was left behind.
-  const input = checkoutInput(config);
+  const input = { ...checkoutInput(config), ...(payments ? { wallets: payments.settings } : {}) };
   const stored = loadSnapshot(db, CHECKOUT_MACHINE_ID);
   let recovery: RecoveryReport = { restored: false, state: null, saleId: null, lines: 0, discarded: null };
   let created: CheckoutActor;
@@ -280,11 +289,20 @@ export function startCheckout(options: CheckoutServiceOptions): CheckoutService 
       c.tenders !== p.tenders ||
       c.parked !== p.parked ||
       c.pendingCommit !== p.pendingCommit ||
-      c.lookupQueue !== p.lookupQueue
+      c.lookupQueue !== p.lookupQueue ||
+      c.payment !== p.payment ||
+      c.lastPayment !== p.lastPayment
     );
   };
+  let settledPayment: unknown = created.getSnapshot().context.lastPayment ?? null;
   created.subscribe({
     next(snap) {
+      const lastPayment = snap.context.lastPayment ?? null;
+      if (payments && lastPayment !== null && lastPayment !== settledPayment) {
+        // The attempt's record first: a crash before the snapshot below re-runs the (idempotent) calls.
+        payments.service.settle(lastPayment);
+      }
+      settledPayment = lastPayment;
       if (!changed(snap)) return;
       last = { value: snap.value, ctx: snap.context };
       options.onSnapshotSaving?.(snap);
@@ -296,6 +314,8 @@ export function startCheckout(options: CheckoutServiceOptions): CheckoutService 
     },
   });
   created.start();
+  // A restored payment waits on timers XState does not re-arm: resume it (payment.machine.ts).
+  if (recovery.restored && created.getSnapshot().matches('walletPaying')) created.send({ type: 'RESUME_PAYMENT', at: now().toISOString() });
 
   return {
     actor: created,
@@ -305,7 +325,20 @@ export function startCheckout(options: CheckoutServiceOptions): CheckoutService 
       const stamped = { ...event } as Record<string, unknown>;
       const t = stamped.type;
       if ((t === 'START' || t === 'SCAN' || t === 'ADD' || t === 'SEARCH') && stamped.saleId === undefined) stamped.saleId = newSaleId(config.terminalId);
+      if (t === 'PAY_WALLET' && stamped.outTradeNo === undefined) stamped.outTradeNo = newOutTradeNo(config.terminalId);
       if (stamped.at === undefined) stamped.at = now().toISOString();
+      // A customer's payment code scanned while a sale is open pays it, when wallets are set up.
+      if (t === 'SCAN' && payments && typeof stamped.data === 'string') {
+        const scan = classifyScan(stamped.data, config.scan, config.currency);
+        const snap = created.getSnapshot();
+        if (scan.kind === 'payment-code' && (snap.matches('tendering') || snap.matches({ inSale: 'ready' }))) {
+          if (snap.matches({ inSale: 'ready' })) created.send({ type: 'TENDER', at: stamped.at as string });
+          if (created.getSnapshot().matches('tendering')) {
+            created.send({ type: 'PAY_WALLET', wallet: scan.wallet, mode: 'barcode', authCode: scan.code, outTradeNo: newOutTradeNo(config.terminalId), at: stamped.at as string });
+          }
+          return;
+        }
+      }
       created.send(stamped as CheckoutEvent);
     },
     settle(timeoutMs = 10_000) {
