@@ -1,19 +1,31 @@
 // `kassa verify`: proves the store is whole (ARCHITECTURE.md §3 rule 6). Hand-written: the
-// checks are Kassa's own invariants — the journal chain, every sale re-added from its lines and
-// tenders (verifySaleRecord), sale rows against their journal entries field by field, the
-// sale's outbox message against its journal entry, gapless receipt numbers per terminal and
-// the receipt counter. Everything streams: one pass over the journal, one over
-// the sales (with the journal joined in SQL), so memory stays flat however big the store is.
+// checks are Kassa's own invariants — the journal chain; every sale's record (the payload of its
+// 'sale.completed' journal row, the one stored copy) well-formed and re-added from its lines and
+// tenders (verifySaleRecord); the sales row's columns against that record field by field; the
+// sale's outbox message against its journal entry; gapless receipt numbers per terminal; and
+// every 'sale.completed' entry and 'sale' outbox message belonging to exactly one sale.
+// Everything streams: one pass over the journal, one over the sales (journal and outbox rows
+// joined by their keys), one over the sale entries, one over the outbox, so memory stays flat
+// however big the store is.
 // Read-only: it can run on a database opened with { readonly: true }.
+//
+// Receipt numbers: each sale's number is MAX + 1 of its terminal's numbers, taken in the commit's
+// write transaction, and its record is journalled. So 1..highest per terminal, each present
+// once, each matching its journal record, with no 'sale.completed' entry or 'sale' message left
+// without its sale, proves nothing was skipped, reused or removed — except the newest sales
+// removed together with their journal rows and outbox messages from the very end, which no check
+// inside the one file can tell from sales never made (the chain's own limit, see journal.ts; a
+// separate receipt counter row would only be one more row to delete with them).
 import { verifySaleRecord } from '../domain/tender.ts';
 import { canonicalJson } from './db/canonical-json.ts';
 import { verifyJournal } from './db/journal.ts';
 import type { Db } from './db/open.ts';
-import { assembleSale, diffPaths, salePointer } from './db/sales.ts';
-import type { SaleLineRow, SaleRow, TenderRow } from './db/sales.ts';
+import { SALE_MESSAGE_TYPE } from './db/outbox.ts';
+import { SALE_WITH_ENTRY_COLUMNS, SALE_WITH_ENTRY_JOIN, assembleSale, diffPaths, salePointer, splitSaleWithEntry } from './db/sales.ts';
+import type { SaleWithEntryRow } from './db/sales.ts';
 
 export interface VerifyProblem {
-  /** 'journal' | 'sale' | 'receipts' | 'counters' | 'verify' */
+  /** 'journal' | 'sale' | 'receipts' | 'outbox' | 'verify' */
   readonly where: string;
   readonly seq?: number;
   readonly saleId?: string;
@@ -22,7 +34,7 @@ export interface VerifyProblem {
 }
 
 export interface VerifyProgress {
-  readonly phase: 'journal' | 'sales' | 'counters';
+  readonly phase: 'journal' | 'sales' | 'entries';
   readonly done: number;
   readonly total: number;
 }
@@ -38,7 +50,7 @@ export interface VerifyReport {
   readonly checked: {
     readonly journalRows: number;
     readonly sales: number;
-    /** Receipt numbers accounted for: per terminal, 1 up to the highest issued (counter or sale). */
+    /** Receipt numbers accounted for: per terminal, 1 up to the highest issued. */
     readonly receipts: number;
   };
   readonly problems: readonly VerifyProblem[];
@@ -46,15 +58,10 @@ export interface VerifyReport {
 
 const PROGRESS_EVERY = 1000;
 
-interface SaleJoinRow extends SaleRow {
-  j_seq: number | null;
+interface SaleCheckRow extends SaleWithEntryRow {
   o_type: string | null;
+  o_key: string | null;
   o_payload: string | null;
-}
-
-interface OutboxRef {
-  readonly type: string;
-  readonly payload: string;
 }
 
 export function verifyStore(db: Db, options: VerifyOptions = {}): VerifyReport {
@@ -75,35 +82,25 @@ export function verifyStore(db: Db, options: VerifyOptions = {}): VerifyReport {
   });
   if (!chain.ok) report({ where: 'journal', seq: chain.seq, message: chain.problem });
 
-  // 2. Every sale: rows agree, figures add up, matches its one journal entry; receipts gapless.
+  // 2. Every sale: its record readable and adding up, its row agreeing with it, its outbox
+  // message pointing at it; receipts gapless. Walks sales in (terminal, receipt) order along the
+  // UNIQUE index, so rows stream without a sort; the journal row and the outbox message (a small
+  // pointer) come by their primary keys.
   const salesTotal = db.prepare('SELECT count(*) FROM sales').pluck().get() as number;
-  const linesOf = db.prepare('SELECT * FROM sale_lines WHERE sale_id = ? ORDER BY line_no');
-  const tendersOf = db.prepare('SELECT * FROM tenders WHERE sale_id = ? ORDER BY seq');
-  // Walks sales in (terminal, receipt) order along the UNIQUE index, so rows stream without a
-  // sort; the join uses the journal_by_ref index, and each payload is then read by its primary key. (Selecting payloads in the join,
-  // or ordering by j.seq too, would copy every payload into temp storage first.)
-  // The sale's outbox message (a small pointer, found by its unique key) comes along.
-  const salesWithJournal = db.prepare(
-    `SELECT s.*, j.seq AS j_seq, o.type AS o_type, o.payload AS o_payload
-     FROM sales s
-     LEFT JOIN journal j ON j.kind = 'sale.completed' AND j.ref = s.id
-     LEFT JOIN outbox o ON o.idempotency_key = s.id
+  const sales = db.prepare(
+    `SELECT ${SALE_WITH_ENTRY_COLUMNS}, o.type AS o_type, o.idempotency_key AS o_key, o.payload AS o_payload
+     FROM ${SALE_WITH_ENTRY_JOIN} LEFT JOIN outbox o ON o.seq = s.outbox_seq
      ORDER BY s.terminal_id, s.receipt_no`,
   );
-  const journalRow = db.prepare('SELECT terminal_id, payload FROM journal WHERE seq = ?');
 
   const maxReceipt = new Map<string, number>();
   let salesChecked = 0;
   let terminal: string | null = null;
   let expectedReceipt = 1;
 
-  const checkSale = (sale: SaleRow, seqs: readonly number[], outbox: OutboxRef | null) => {
-    const entries = [...seqs]
-      .sort((a, b) => a - b)
-      .map((seq) => {
-        const r = journalRow.get(seq) as { terminal_id: string; payload: string };
-        return { seq, terminalId: r.terminal_id, payload: r.payload };
-      });
+  const checkSale = (row: SaleCheckRow) => {
+    const { o_type: outboxType, o_key: outboxKey, o_payload: outboxPayload, ...joined } = row;
+    const { sale, entry } = splitSaleWithEntry(joined);
     const at = { saleId: sale.id, receiptNo: sale.receipt_no };
     const problem = (message: string, seq?: number) =>
       report({ where: 'sale', ...at, ...(seq === undefined ? {} : { seq }), message: `receipt ${sale.receipt_no} (${sale.id}): ${message}` });
@@ -127,138 +124,113 @@ export function verifyStore(db: Db, options: VerifyOptions = {}): VerifyReport {
     expectedReceipt = Math.max(expectedReceipt, sale.receipt_no + 1);
     maxReceipt.set(sale.terminal_id, Math.max(maxReceipt.get(sale.terminal_id) ?? 0, sale.receipt_no));
 
-    // Journal entry: exactly one, from the same terminal.
-    const entry = entries[0];
-    if (!entry) problem("has no 'sale.completed' journal entry");
-    if (entries.length > 1) problem(`is journalled ${entries.length} times (journal rows ${entries.map((e) => e.seq).join(', ')})`, entries[1]?.seq);
+    // The record: readable from its journal entry, from the same terminal.
+    const stored = assembleSale(sale, entry);
+    if (!stored.ok) {
+      problem(stored.problem, stored.seq);
+      return;
+    }
+    const seq = sale.journal_seq;
     if (entry && entry.terminalId !== sale.terminal_id) {
-      problem(`journal row ${entry.seq} is from terminal ${entry.terminalId}, the sale from ${sale.terminal_id}`, entry.seq);
+      problem(`journal row ${seq} is from terminal ${entry.terminalId}, the sale from ${sale.terminal_id}`, seq);
     }
 
-    // Reconstruct from the tables and re-add every figure.
-    const stored = assembleSale(sale, linesOf.all(sale.id) as SaleLineRow[], tendersOf.all(sale.id) as TenderRow[]);
-    for (const issue of stored.issues) problem(issue);
+    // Re-add every figure of the sale as stored.
     for (const message of verifySaleRecord(stored.record)) problem(message);
 
     // The outbox message, while there is one, must point at this sale's journal entry: the
     // sender sends the record that entry holds. (A sent message may be pruned one day, so a
     // missing one is not a finding here.)
-    if (outbox && entry) {
-      const expected = canonicalJson(salePointer(sale.id, entry.seq));
-      if (outbox.type !== 'sale' || outbox.payload !== expected) {
-        problem(`its outbox message is ${outbox.type} ${outbox.payload}, expected sale ${expected}`, entry.seq);
+    if (outboxType !== null && outboxPayload !== null) {
+      const expected = canonicalJson(salePointer(sale.id, seq));
+      if (outboxType !== SALE_MESSAGE_TYPE || outboxKey !== sale.id || outboxPayload !== expected) {
+        problem(`its outbox message (row ${sale.outbox_seq}) is ${outboxType} ${outboxKey} ${outboxPayload}, expected ${SALE_MESSAGE_TYPE} ${sale.id} ${expected}`, seq);
       }
     }
 
-    // The tables must say what the journal says, field by field.
-    if (entry) {
-      let tables: string | null;
-      try {
-        tables = canonicalJson(stored.record);
-      } catch {
-        tables = null; // a column holds something canonical JSON refuses (e.g. a fraction)
-      }
-      // The stored payload is canonical JSON, so equal text is the common, cheap case.
-      if (tables !== null && tables === entry.payload) return;
-      let journalled: unknown;
-      try {
-        journalled = JSON.parse(entry.payload);
-      } catch {
-        problem(`journal row ${entry.seq}'s payload is not readable JSON`, entry.seq);
-        return;
-      }
-      let same: boolean;
-      try {
-        same = tables !== null && canonicalJson(journalled) === tables;
-      } catch {
-        same = false; // the journal payload holds something canonical JSON refuses
-      }
-      if (!same) {
-        problem(`the tables disagree with journal row ${entry.seq}: ${diffPaths(stored.record, journalled).join('; ')} (tables ≠ journal)`, entry.seq);
-      }
+    // The sales row must say what the journal says, column by column. The stored payload is
+    // canonical JSON, so equal text is the common, cheap case.
+    let asStored: string | null;
+    try {
+      asStored = canonicalJson(stored.record);
+    } catch {
+      asStored = null; // a column holds something canonical JSON refuses (e.g. a fraction)
     }
+    if (asStored !== null && asStored === entry?.payload) return;
+    const differences = diffPaths(stored.record, stored.journalled);
+    if (differences.length > 0) problem(`the sales row disagrees with journal row ${seq}: ${differences.join('; ')} (sales row ≠ journal)`, seq);
+    else problem(`journal row ${seq}'s payload is not in canonical form`, seq);
   };
 
-  let current: SaleRow | null = null;
-  let entries: number[] = [];
-  let outbox: OutboxRef | null = null;
-  const flush = () => {
-    if (!current) return;
+  for (const row of sales.iterate() as IterableIterator<SaleCheckRow>) {
     try {
-      checkSale(current, entries, outbox);
+      checkSale(row);
     } catch (err) {
-      // A row too damaged to even reconstruct is a finding, not a reason to stop verifying.
-      report({ where: 'sale', saleId: current.id, receiptNo: current.receipt_no, message: `receipt ${current.receipt_no} (${current.id}) could not be checked: ${(err as Error).message}` });
+      // A row too damaged to even check is a finding, not a reason to stop verifying.
+      report({ where: 'sale', saleId: row.id, receiptNo: row.receipt_no, message: `receipt ${row.receipt_no} (${row.id}) could not be checked: ${(err as Error).message}` });
     }
     salesChecked += 1;
     if (progress && salesChecked % PROGRESS_EVERY === 0) progress({ phase: 'sales', done: salesChecked, total: salesTotal });
-  };
-  for (const row of salesWithJournal.iterate() as IterableIterator<SaleJoinRow>) {
-    if (!current || current.id !== row.id) {
-      flush();
-      const { j_seq: _seq, o_type: type, o_payload: payload, ...sale } = row;
-      current = sale;
-      entries = [];
-      outbox = type === null || payload === null ? null : { type, payload };
-    }
-    if (row.j_seq !== null) entries.push(row.j_seq);
   }
-  flush();
   progress?.({ phase: 'sales', done: salesChecked, total: salesTotal });
 
-  // 3. Journal entries for sales that are not in the tables.
-  for (const orphan of db
+  // 3. Every 'sale.completed' entry is the one its sale points at: none without its sale (a
+  // deleted sale row, or a receipt number freed for reuse), none journalling a sale twice.
+  const entriesTotal = db.prepare("SELECT count(*) FROM journal WHERE kind = 'sale.completed'").pluck().get() as number;
+  let entriesChecked = 0;
+  for (const e of db
     .prepare(
-      `SELECT seq, ref, terminal_id FROM journal j
-       WHERE j.kind = 'sale.completed' AND (j.ref IS NULL OR NOT EXISTS (SELECT 1 FROM sales s WHERE s.id = j.ref))
-       ORDER BY seq`,
+      `SELECT j.seq, j.ref, j.terminal_id, s.id AS sale_id, s.journal_seq, s.receipt_no
+       FROM journal j LEFT JOIN sales s ON s.id = j.ref
+       WHERE j.kind = 'sale.completed'
+       ORDER BY j.seq`,
     )
-    .iterate() as IterableIterator<{ seq: number; ref: string | null; terminal_id: string }>) {
-    report({
-      where: 'journal',
-      seq: orphan.seq,
-      ...(orphan.ref === null ? {} : { saleId: orphan.ref }),
-      message: `journal row ${orphan.seq} records sale ${orphan.ref ?? '(no ref)'} on terminal ${orphan.terminal_id}, but the sale is not in the sales table`,
-    });
+    .iterate() as IterableIterator<{ seq: number; ref: string | null; terminal_id: string; sale_id: string | null; journal_seq: number | null; receipt_no: number | null }>) {
+    entriesChecked += 1;
+    if (progress && entriesChecked % PROGRESS_EVERY === 0) progress({ phase: 'entries', done: entriesChecked, total: entriesTotal });
+    if (e.sale_id === null) {
+      report({
+        where: 'journal',
+        seq: e.seq,
+        ...(e.ref === null ? {} : { saleId: e.ref }),
+        message: `journal row ${e.seq} records sale ${e.ref ?? '(no ref)'} on terminal ${e.terminal_id}, but the sale is not in the sales table`,
+      });
+    } else if (e.journal_seq !== e.seq) {
+      report({
+        where: 'sale',
+        seq: e.seq,
+        saleId: e.sale_id,
+        ...(e.receipt_no === null ? {} : { receiptNo: e.receipt_no }),
+        message: `receipt ${e.receipt_no ?? '?'} (${e.sale_id}): is journalled more than once: journal row ${e.seq} records it again (its own entry is row ${e.journal_seq ?? '?'})`,
+      });
+    }
   }
-  for (const table of ['sale_lines', 'tenders'] as const) {
-    for (const saleId of db
-      .prepare(`SELECT DISTINCT sale_id FROM ${table} t WHERE NOT EXISTS (SELECT 1 FROM sales s WHERE s.id = t.sale_id)`)
-      .pluck()
-      .iterate() as IterableIterator<string>) {
-      report({ where: 'sale', saleId, message: `${table} has rows for sale ${saleId}, which is not in the sales table` });
+  progress?.({ phase: 'entries', done: entriesChecked, total: entriesTotal });
+
+  // 4. Every 'sale' outbox message is the one its sale points at: none for a sale that is not
+  // there, none queued twice (their keys are kept unique by the sales table, not an index).
+  for (const m of db
+    .prepare(
+      `SELECT o.seq, o.idempotency_key, s.id AS sale_id, s.outbox_seq, s.receipt_no
+       FROM outbox o LEFT JOIN sales s ON s.id = o.idempotency_key
+       WHERE o.type = '${SALE_MESSAGE_TYPE}' AND (s.id IS NULL OR s.outbox_seq IS NOT o.seq)
+       ORDER BY o.seq`,
+    )
+    .iterate() as IterableIterator<{ seq: number; idempotency_key: string; sale_id: string | null; outbox_seq: number | null; receipt_no: number | null }>) {
+    if (m.sale_id === null) {
+      report({ where: 'outbox', saleId: m.idempotency_key, message: `outbox row ${m.seq} announces sale ${m.idempotency_key}, which is not in the sales table` });
+    } else {
+      report({
+        where: 'outbox',
+        saleId: m.sale_id,
+        ...(m.receipt_no === null ? {} : { receiptNo: m.receipt_no }),
+        message: `receipt ${m.receipt_no ?? '?'} (${m.sale_id}): outbox row ${m.seq} is a second message for it (its own is row ${m.outbox_seq ?? '?'})`,
+      });
     }
   }
 
-  // 4. The receipt counter must equal the highest receipt number per terminal: lower would hand a
-  // number out twice, higher means the newest receipts are gone.
   let receipts = 0;
-  const counters = db.prepare("SELECT terminal_id, value FROM counters WHERE name = 'receipt'").all() as { terminal_id: string; value: number }[];
-  const seen = new Set<string>();
-  for (const c of counters) {
-    seen.add(c.terminal_id);
-    const max = maxReceipt.get(c.terminal_id) ?? 0;
-    receipts += Math.max(max, c.value);
-    if (c.value > max) {
-      report({
-        where: 'counters',
-        receiptNo: max + 1,
-        message: `terminal ${c.terminal_id}: the receipt counter is at ${c.value} but the highest receipt is ${max}: receipt ${max + 1}${c.value > max + 1 ? `..${c.value}` : ''} missing`,
-      });
-    } else if (c.value < max) {
-      report({
-        where: 'counters',
-        receiptNo: max,
-        message: `terminal ${c.terminal_id}: the receipt counter is at ${c.value} but receipt ${max} exists: the next sale would reuse a number`,
-      });
-    }
-  }
-  for (const [terminalId, max] of maxReceipt) {
-    if (seen.has(terminalId)) continue;
-    receipts += max;
-    report({ where: 'counters', receiptNo: max, message: `terminal ${terminalId}: has receipts up to ${max} but no receipt counter` });
-  }
-  progress?.({ phase: 'counters', done: counters.length, total: counters.length });
+  for (const max of maxReceipt.values()) receipts += max;
 
   if (leftOut > 0) problems.push({ where: 'verify', message: `${leftOut} more problems not listed` });
   return {

@@ -89,6 +89,11 @@ function lookupShape(keys: string[]): Shape {
 // eslint-disable-next-line no-control-regex
 const NEEDS_ESCAPE = /["\\\u0000-\u001f\ud800-\udfff]/;
 
+/** The canonical text of a string (for writers that build canonical JSON by hand). */
+export function canonicalString(v: string): string {
+  return NEEDS_ESCAPE.test(v) ? JSON.stringify(v) : `"${v}"`;
+}
+
 /** Deterministic JSON text for `value`; throws CanonicalJsonError naming the offending path. */
 export function canonicalJson(value: unknown, options?: CanonicalJsonOptions): string {
   const state: State = { allowFractions: options?.allowFractions === true, open: [], steps: [] };
@@ -116,7 +121,7 @@ function writePrimitive(state: State, v: unknown, last: string | number | undefi
   switch (typeof v) {
     case 'string':
       // Most strings need no escaping (no quote, backslash, control character or surrogate).
-      return NEEDS_ESCAPE.test(v) ? JSON.stringify(v) : `"${v}"`;
+      return canonicalString(v);
     case 'number':
       if (Number.isSafeInteger(v)) return v === 0 ? '0' : String(v);
       if (!Number.isFinite(v)) return fail(state, last, `is ${v}: only finite numbers can be written`);

@@ -47,88 +47,105 @@ export const MIGRATIONS: readonly Migration[] = [
         prefix = '1 2 3'
       );
 
-      -- WITHOUT ROWID (as sale_lines and tenders): the table is its id index, one b-tree less per commit.
+      -- A committed sale is stored once: its record (lines, tenders, every figure) is the
+      -- canonical JSON payload of its 'sale.completed' journal row, which the hash chain covers
+      -- and the outbox message points at. This row holds what lists and lookups need, and
+      -- kassa verify checks every column of it against that record.
+      -- Why not a row per line and tender: every b-tree a commit touches is at least one more
+      -- page written and fsynced to the WAL; lines and tenders in tables of their own (a second
+      -- copy of the record), a completion-time index and a receipt counter made a sale commit
+      -- write ~16 pages instead of ~7 (tests/bench/README.md, sale_commit_ratio). The
+      -- sale_lines and tenders views below still give lines and tenders as rows.
+      -- WITHOUT ROWID: the table is its id index, one b-tree less per commit.
+      -- Receipt numbers are gapless per terminal: the next one is MAX(receipt_no) + 1 on the
+      -- UNIQUE index, read inside the commit's write transaction, so a rolled-back commit
+      -- leaves no gap and no number is handed out twice.
       CREATE TABLE sales (
         id            TEXT PRIMARY KEY NOT NULL,   -- ULID + terminal id, made on the terminal
         terminal_id   TEXT NOT NULL,
         receipt_no    INTEGER NOT NULL,
-        status        TEXT NOT NULL CHECK (status IN ('completed')),
+        journal_seq   INTEGER NOT NULL,            -- its 'sale.completed' journal row: the record
+        outbox_seq    INTEGER NOT NULL,            -- its 'sale' outbox message (gone once pruned)
+        completed_at  TEXT NOT NULL,
         currency      TEXT NOT NULL,
         subtotal      INTEGER NOT NULL,            -- sum of line amounts after discounts, as shown
         tax_total     INTEGER NOT NULL,
         total         INTEGER NOT NULL,            -- amount due before cash rounding
         rounding      INTEGER NOT NULL,            -- cash rounding adjustment (signed)
-        basket_discount        INTEGER NOT NULL,   -- positive minor units, spread over the lines
-        basket_discount_reason TEXT,
         tendered      INTEGER NOT NULL,
         change_given  INTEGER NOT NULL,
         cashier       TEXT NOT NULL,
-        started_at    TEXT NOT NULL,
-        completed_at  TEXT NOT NULL,
-        training      INTEGER NOT NULL DEFAULT 0 CHECK (training IN (0, 1)),
+        training      INTEGER NOT NULL CHECK (training IN (0, 1)),
         UNIQUE (terminal_id, receipt_no)
-      ) STRICT, WITHOUT ROWID;
-      CREATE INDEX sales_by_completed ON sales(completed_at);
-
-      -- One column per SaleLineRecord field (no JSON copy): reports query them, and kassa verify
-      -- rebuilds the record from them and compares it with the journal entry field by field.
-      -- WITHOUT ROWID: the primary key is the table, so a commit writes one b-tree, not two.
-      CREATE TABLE sale_lines (
-        sale_id               TEXT NOT NULL REFERENCES sales(id),
-        line_no               INTEGER NOT NULL,
-        sku                   TEXT NOT NULL,
-        name                  TEXT NOT NULL,
-        unit                  TEXT NOT NULL CHECK (unit IN ('each', 'kg')),
-        quantity_milli        INTEGER NOT NULL,    -- items × 1000, or grams for kg
-        unit_price            INTEGER NOT NULL,    -- charged, after any override
-        original_unit_price   INTEGER,             -- catalog price when overridden, else NULL
-        override_reason       TEXT,
-        gross                 INTEGER NOT NULL,    -- before discounts
-        gross_embedded        INTEGER NOT NULL CHECK (gross_embedded IN (0, 1)),  -- price-embedded barcode
-        line_discount         INTEGER NOT NULL,    -- positive minor units
-        line_discount_reason  TEXT,
-        basket_discount_share INTEGER NOT NULL,    -- positive minor units
-        amount                INTEGER NOT NULL,    -- what the customer pays for the line
-        tax_class             TEXT NOT NULL,
-        tax_rate_bps          INTEGER NOT NULL,
-        tax_inclusive         INTEGER NOT NULL CHECK (tax_inclusive IN (0, 1)),
-        tax                   INTEGER NOT NULL,
-        voided                INTEGER NOT NULL CHECK (voided IN (0, 1)),
-        void_reason           TEXT,
-        source                TEXT NOT NULL,       -- scanned data, or "search"/"manual"
-        PRIMARY KEY (sale_id, line_no)
-      ) STRICT, WITHOUT ROWID;
-
-      CREATE TABLE tenders (
-        sale_id    TEXT NOT NULL REFERENCES sales(id),
-        seq        INTEGER NOT NULL,
-        method     TEXT NOT NULL,
-        amount     INTEGER NOT NULL,               -- amount applied to the sale
-        received   INTEGER NOT NULL,               -- amount handed over (cash)
-        reference  TEXT,
-        PRIMARY KEY (sale_id, seq)
       ) STRICT, WITHOUT ROWID;
 
       -- No index on hash: nothing looks a row up by it, and the chain (each prev_hash is the
       -- previous row's hash, seq gapless) already proves order; an index would cost a page
       -- write per commit.
+      -- The payload comes last: a sale's (~4 KB) spills to an overflow page, and the columns
+      -- before it stay on the leaf, so reading the last hash (every append) or the kind and ref
+      -- (kassa verify) never touches the overflow.
       CREATE TABLE journal (
         seq         INTEGER PRIMARY KEY,           -- gapless, assigned in order
         at          TEXT NOT NULL,
         terminal_id TEXT NOT NULL,
         kind        TEXT NOT NULL,
         ref         TEXT,
-        payload     TEXT NOT NULL,                 -- canonical JSON
         prev_hash   TEXT NOT NULL,
-        hash        TEXT NOT NULL                  -- sha256(prev_hash || canonical row content)
+        hash        TEXT NOT NULL,                 -- sha256(prev_hash || canonical row content)
+        payload     TEXT NOT NULL                  -- canonical JSON
       ) STRICT;
-      CREATE INDEX journal_by_ref ON journal(ref, kind);
+      -- Entries by what they are about (an earlier cancel of a sale, a tool's lookup). Partial:
+      -- a sale's own 'sale.completed' entry is found through sales.journal_seq, so the sale
+      -- commit does not write this index. A query uses it only when its WHERE names
+      -- kind <> 'sale.completed' (or a kind SQLite can see is not that one).
+      CREATE INDEX journal_by_ref ON journal(ref, kind) WHERE kind <> 'sale.completed';
+
+      -- Every sale's lines and tenders as rows, for reports and ad-hoc SQL, read from the one
+      -- stored copy (the journal record). Booleans read as 0/1, as columns of their own would.
+      CREATE VIEW sale_lines AS
+        SELECT s.id AS sale_id,
+               l.value ->> 'lineNo'              AS line_no,
+               l.value ->> 'sku'                 AS sku,
+               l.value ->> 'name'                AS name,
+               l.value ->> 'unit'                AS unit,
+               l.value ->> 'quantityMilli'       AS quantity_milli,
+               l.value ->> 'unitPrice'           AS unit_price,
+               l.value ->> 'originalUnitPrice'   AS original_unit_price,
+               l.value ->> 'overrideReason'      AS override_reason,
+               l.value ->> 'gross'               AS gross,
+               l.value ->> 'grossEmbedded'       AS gross_embedded,
+               l.value ->> 'lineDiscount'        AS line_discount,
+               l.value ->> 'lineDiscountReason'  AS line_discount_reason,
+               l.value ->> 'basketDiscountShare' AS basket_discount_share,
+               l.value ->> 'amount'              AS amount,
+               l.value ->> 'taxClass'            AS tax_class,
+               l.value ->> 'taxRateBps'          AS tax_rate_bps,
+               l.value ->> 'taxInclusive'        AS tax_inclusive,
+               l.value ->> 'tax'                 AS tax,
+               l.value ->> 'voided'              AS voided,
+               l.value ->> 'voidReason'          AS void_reason,
+               l.value ->> 'source'              AS source
+        FROM sales s JOIN journal j ON j.seq = s.journal_seq, json_each(j.payload, '$.lines') AS l;
+
+      CREATE VIEW tenders AS
+        SELECT s.id AS sale_id,
+               t.value ->> 'seq'       AS seq,
+               t.value ->> 'method'    AS method,
+               t.value ->> 'amount'    AS amount,
+               t.value ->> 'received'  AS received,
+               t.value ->> 'reference' AS reference
+        FROM sales s JOIN journal j ON j.seq = s.journal_seq, json_each(j.payload, '$.tenders') AS t;
 
       -- A sale's message is a reference, {"journalSeq":…,"saleId":…}: the full record is the
       -- journal entry's payload, read by the sender when it sends.
+      -- Idempotency keys are unique. A 'sale' message's key is its sale id, and only commitSale
+      -- writes one, in the transaction that inserts that sale (whose outbox_seq points at it):
+      -- the sales primary key keeps those keys unique, and indexing them again would write one
+      -- more page per sale. outbox_by_key keeps every other type's keys unique.
       CREATE TABLE outbox (
         seq             INTEGER PRIMARY KEY,
-        idempotency_key TEXT NOT NULL UNIQUE,
+        idempotency_key TEXT NOT NULL,
         type            TEXT NOT NULL,
         payload         TEXT NOT NULL,
         created_at      TEXT NOT NULL,
@@ -137,6 +154,7 @@ export const MIGRATIONS: readonly Migration[] = [
         sent_at         TEXT,
         status          TEXT NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'sent', 'dead'))
       ) STRICT;
+      CREATE UNIQUE INDEX outbox_by_key ON outbox(idempotency_key) WHERE type <> 'sale';
 
       CREATE TABLE machine_snapshots (
         machine_id  TEXT PRIMARY KEY NOT NULL,
@@ -148,13 +166,6 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE TABLE settings (
         key    TEXT PRIMARY KEY NOT NULL,
         value  TEXT NOT NULL
-      ) STRICT;
-
-      CREATE TABLE counters (
-        terminal_id TEXT NOT NULL,
-        name        TEXT NOT NULL,
-        value       INTEGER NOT NULL,
-        PRIMARY KEY (terminal_id, name)
       ) STRICT;
     `,
   },

@@ -6,6 +6,11 @@
 // A payload says what to send, not necessarily all of it: a sale's message is
 // {"journalSeq":…,"saleId":…}, and the sender reads the sale record (the canonical JSON its
 // 'sale.completed' journal entry holds) when it sends, so the record is stored once.
+//
+// Keys are unique, but not all by the same index (see the migration): 'sale' messages are
+// queued only by commitSale (enqueueSaleMessage), once per sale in the sale's own transaction,
+// so the sales primary key keeps their keys unique and the sale commit writes one index page
+// less. enqueueOutbox, which dedupes through the outbox_by_key index, takes every other type.
 import type { Statement } from 'better-sqlite3';
 import { canonicalJson } from './canonical-json.ts';
 import type { Db } from './open.ts';
@@ -65,35 +70,55 @@ function toRow(r: RawOutboxRow): OutboxRow {
   };
 }
 
+/** The type of the message commitSale queues for each sale (its key is the sale id). */
+export const SALE_MESSAGE_TYPE = 'sale';
+
 interface EnqueueStatements {
   readonly insert: Statement;
+  readonly insertSale: Statement;
   readonly byKey: Statement;
 }
 
 // Prepared once per connection: enqueueing is on the sale commit path.
+// (The WHERE in ON CONFLICT names the partial index that keeps these keys unique.)
 const enqueueStatementsFor = perConnection((db): EnqueueStatements => ({
   insert: db.prepare(
     `INSERT INTO outbox (idempotency_key, type, payload, created_at) VALUES (?, ?, ?, ?)
-     ON CONFLICT (idempotency_key) DO NOTHING
+     ON CONFLICT (idempotency_key) WHERE type <> 'sale' DO NOTHING
      RETURNING *`,
   ),
-  byKey: db.prepare('SELECT * FROM outbox WHERE idempotency_key = ?'),
+  insertSale: db.prepare(`INSERT INTO outbox (idempotency_key, type, payload, created_at) VALUES (?, 'sale', ?, ?)`),
+  byKey: db.prepare("SELECT * FROM outbox WHERE idempotency_key = ? AND type <> 'sale'"),
 }));
 
 /**
  * Queues a message; call it inside the transaction that makes the change. Enqueueing a key that
  * is already there changes nothing and returns the existing row (`created: false`), so a re-run
- * of the same commit cannot queue a second copy.
+ * of the same commit cannot queue a second copy. Not for 'sale' messages (enqueueSaleMessage).
  */
 export function enqueueOutbox(db: Db, message: OutboxMessage): OutboxRow & { readonly created: boolean } {
   if (message.idempotencyKey === '') throw new OutboxError('an outbox message needs an idempotency key');
   if (message.type === '') throw new OutboxError('an outbox message needs a type');
+  if (message.type === SALE_MESSAGE_TYPE) {
+    throw new OutboxError(`'${SALE_MESSAGE_TYPE}' messages are queued by commitSale, whose sales table keeps their keys unique; enqueueOutbox cannot queue one`);
+  }
   const payload = canonicalJson(message.payload);
   const statements = enqueueStatementsFor(db);
   const inserted = statements.insert.get(message.idempotencyKey, message.type, payload, message.createdAt) as RawOutboxRow | undefined;
   if (inserted) return { ...toRow(inserted), created: true };
   const existing = statements.byKey.get(message.idempotencyKey) as RawOutboxRow;
   return { ...toRow(existing), created: false };
+}
+
+/**
+ * Queues a sale's message and returns its seq. For commitSale only: it calls this once per sale,
+ * inside the transaction that inserts the sale row, which is what keeps the key (the sale id)
+ * unique — nothing here checks it.
+ */
+export function enqueueSaleMessage(db: Db, saleId: string, payload: unknown, createdAt: string): number {
+  if (!db.inTransaction) throw new OutboxError("a sale's message must be queued inside the transaction that inserts the sale");
+  if (saleId === '') throw new OutboxError('an outbox message needs an idempotency key');
+  return Number(enqueueStatementsFor(db).insertSale.run(saleId, canonicalJson(payload), createdAt).lastInsertRowid);
 }
 
 /**
@@ -116,7 +141,13 @@ export function countPending(db: Db): number {
   return db.prepare("SELECT count(*) FROM outbox WHERE status = 'pending'").pluck().get() as number;
 }
 
+/**
+ * The message with this key, or null. A 'sale' message's key is not indexed (see above): it is
+ * found by scanning the outbox, which is for tools and tests; its sale row's outbox_seq finds it
+ * directly.
+ */
 export function getOutbox(db: Db, idempotencyKey: string): OutboxRow | null {
-  const r = db.prepare('SELECT * FROM outbox WHERE idempotency_key = ?').get(idempotencyKey) as RawOutboxRow | undefined;
+  const r = (db.prepare("SELECT * FROM outbox WHERE idempotency_key = ? AND type <> 'sale'").get(idempotencyKey) ??
+    db.prepare("SELECT * FROM outbox WHERE idempotency_key = ? AND type = 'sale' ORDER BY seq LIMIT 1").get(idempotencyKey)) as RawOutboxRow | undefined;
   return r ? toRow(r) : null;
 }
