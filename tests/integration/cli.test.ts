@@ -110,6 +110,9 @@ const COMMAND_HELP: Readonly<Record<string, readonly string[]>> = {
   sales: ['--last', '--json'],
   verify: ['--json'],
   train: ['--fresh'],
+  receipts: ['--json', 'reprint'],
+  devices: ['--json', '--wait', 'test-print', 'open-drawer', 'kassa.config.json'],
+  sim: ['--dir', '--port', '--write-config', '--printer-profile', '--display'],
 };
 
 describe.concurrent('--help', SLOW, () => {

@@ -3,6 +3,7 @@
 // A database whose user_version is newer than the last migration here is refused: an older
 // Kassa must never write into a schema it does not understand.
 import type Database from 'better-sqlite3';
+import { PAYMENT_ATTEMPTS_SQL } from './payment-attempts.ts';
 
 export interface Migration {
   readonly version: number;
@@ -191,6 +192,11 @@ export const MIGRATIONS: readonly Migration[] = [
       -- The unprinted list stays short however many sales there are.
       CREATE INDEX receipt_prints_open ON receipt_prints(status, receipt_no) WHERE status <> 'printed';
     `,
+  },
+  {
+    version: 3,
+    name: 'wallet payment attempts',
+    sql: PAYMENT_ATTEMPTS_SQL,
   },
 ];
 
