@@ -7,6 +7,7 @@ import { registerDevices } from './commands/devices.ts';
 import { registerExplainCode } from './commands/explain-code.ts';
 import { registerReceipts } from './commands/receipts.ts';
 import { registerSalesCommands } from './commands/sales.ts';
+import { registerSandbox } from './commands/sandbox.ts';
 import { registerSim } from './commands/sim.ts';
 import { registerSimulate } from './commands/simulate.ts';
 import { registerTrain } from './commands/train.ts';
@@ -32,6 +33,7 @@ export function buildProgram(): Command {
   registerReceipts(program);
   registerDevices(program);
   registerSim(program);
+  registerSandbox(program);
   registerTrain(program);
   return program;
 }

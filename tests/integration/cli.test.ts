@@ -113,6 +113,7 @@ const COMMAND_HELP: Readonly<Record<string, readonly string[]>> = {
   receipts: ['--json', 'reprint'],
   devices: ['--json', '--wait', 'test-print', 'open-drawer', 'kassa.config.json'],
   sim: ['--dir', '--port', '--write-config', '--printer-profile', '--display'],
+  sandbox: ['--port', '--data', '--keys'],
 };
 
 describe.concurrent('--help', SLOW, () => {

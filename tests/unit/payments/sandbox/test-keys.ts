@@ -1,0 +1,89 @@
+// Fixed RSA 2048 key pairs for the sandbox's unit tests (made once with node:crypto; test use
+// only, never a real merchant's), so tests need not generate keys and signatures are fixed
+// vectors: SHA256withRSA with PKCS#1 v1.5 padding is deterministic.
+
+/** The gateway's pair: it signs responses; the terminal verifies with the public half. */
+export const GATEWAY_PRIVATE_KEY = `-----BEGIN RSA PRIVATE KEY-----
+MIIEowIBAAKCAQEAngRQBZNAaOu7HWBmd1hJf5tzM0u8sG9kfyWETu0ii7EQD3Jx
+CsogHygyeCDNESf3wTcrF0UlNGdBrVLyMejuzpT8KEPdSLMZ/FRVzp0iL+t+piyc
+ZUUD9Mygz0Syc2gRz78qV1sLi52scTihAq8A0B5dquocBH2e8w84rINcP9LXD9Rj
+oADUCPhx3ZBbMVsOzVu8cyEt5pVCO9JIXokCsJ0B12nfRfe7qWu0NJxryObegAWO
+N8gijh7iaFc7uUyG1nNStWj5M5knPBxEf4AqtKV/s5tmOyytXGB8bHOVWc9c4iRE
+4A56IONfHRPXYHuYnUkaPqiMTQeSoOlK5WPqqwIDAQABAoIBAD/tmrpGsp5AEHl4
+ELxj2YhoyZiNIY934X6XHQoZYgqF3euB7z3gPFKenpx/GLfCJbfjq+lELiMfSzDm
+B9otVL/7AnD/07yfyPmO3RAz/irI6XotPjCyVUFqr/xq3I9YISydOHITAX7AkY1U
+zb8aMggA4QBOqnsen3nSRKl2k5G2Bh8dlw67PSEAjVBjoDGwf3DuaIPfIfzb4ntV
+QnB+07P6z/m8+lTLkKs5Fmic2Tq/A0deoKwo1b+JOTP/25ROE7hJUiWgDqfaT/wN
+3E+sEomJmt+E92G8wIUc92GnntdxbhU0vCJnrcmjreMkWSHZqVQoQ2LB8ZcSSH5+
+lx4nd1ECgYEA01j7/EbqVfFH53EunMFAVQH3IhQuFa6aTcnLDiuAAn3yIUkDiM+J
+mbDKEzPSfxo5tBFYhNZ98GdhNFlp3c4lhVl7+45zTwriDapWRUmia3y2rv1M1seS
+iZ4ocVVs4/fmHK8RBuZrFFYKMErkBz6EZdQzgq6x3OSTgI0DhsbQUYcCgYEAv2bd
+IhP0BkmcR+ii2nvC4/R3zZRshU3XUF8HdhVwbRoFsfRenOPw/HZnQbVZgAGmywPj
+tFQp1RIlgXBqe+gCEIIcrtAeO8LwdCvGze80hsv8SkLetHaOKiLZ5kwe2HnfdwQa
+oAXr7RumHG3xg7gKIXJEnh47HlFqyVPOE2bA9r0CgYEAjMCQYPzhh4b++hYYkvDo
+5TQ/4ARMhMgZn4CqqK8zu3UhUiWMIwsEesSQb6VtpJRUpaV/rEgk63wN8o0xwjRO
+LLbhqTC/fn6i+bLdbZuSfb868uNizw9uehRInuHjeRdZuvSkhFHkMlDyzCK0Jlbu
+Wdquy3OIpLHdwhknphS2G/UCgYAmTLUPLqLz5yLomLqNsZor9y1J69tTSWI+aOWb
+UWrvyfc9xsJv7oS4YBEFav5/yNTRZvPXj8fXJQxwPEhyhthy6TZIHMkP+FAZTvE3
+IBiIqKTRT1Q1FEwaTmL/3FeHxctbi2ywfL7a8V9p7O4ZB2ivjKgCY9Y8mNofcy+X
+XkZamQKBgDJRGjWeJ6mbJ3k9UsDPeYBmQ0SHoNlA4cg3DhbF9dcrRFoPslPtz0RV
+RlBLlGg8Q/W39106uRh/Zi66QISuiHiRNdFjDbs+oTAo6SURWtoSDxpNuvVtqOu2
+daerWhUBfbStcNTK7mogACXQhDpcbHFtxEA8vCfg1uOLtrVY10RG
+-----END RSA PRIVATE KEY-----
+`;
+export const GATEWAY_PUBLIC_KEY = `-----BEGIN PUBLIC KEY-----
+MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEAngRQBZNAaOu7HWBmd1hJ
+f5tzM0u8sG9kfyWETu0ii7EQD3JxCsogHygyeCDNESf3wTcrF0UlNGdBrVLyMeju
+zpT8KEPdSLMZ/FRVzp0iL+t+piycZUUD9Mygz0Syc2gRz78qV1sLi52scTihAq8A
+0B5dquocBH2e8w84rINcP9LXD9RjoADUCPhx3ZBbMVsOzVu8cyEt5pVCO9JIXokC
+sJ0B12nfRfe7qWu0NJxryObegAWON8gijh7iaFc7uUyG1nNStWj5M5knPBxEf4Aq
+tKV/s5tmOyytXGB8bHOVWc9c4iRE4A56IONfHRPXYHuYnUkaPqiMTQeSoOlK5WPq
+qwIDAQAB
+-----END PUBLIC KEY-----
+`;
+
+/** The terminal app's pair: it signs requests; the gateway verifies with the public half. */
+export const APP_PRIVATE_KEY = `-----BEGIN RSA PRIVATE KEY-----
+MIIEowIBAAKCAQEAoYWeItlr6fzZg98yo4VuYXADbxNf0tTR0mN+wm0VWKrQ3iFP
+avVG4nA1J5CmheTgkD3tjj/4f9NFEV26Ql6tehcAcRZ4bP5lQguxGNnDNvQmbxYP
+NuysRC6z1uyo1xsPaqWjm0LOpmkEWTec2hFuM5hHdufuhtEbl6fwWn14GqpPSq3y
+sxYAyiDXpVKe10+7hzAZuvyhSnqOLpJyh7V+5JMqvDDVfsdsfotPn6OpFdAVM3Zv
+GFiT0YVdrEgBVZuF4pUGIES6EY5hBiek6pAfNWqhCEfUBcXWWlTimXWYTsbCFztu
+f42UCKutsWHqTF50CF8CFs4ooPx+xrKkDy6QFQIDAQABAoIBAAxHos6mdgBbk1Pl
+x61L6yjoQbKTqADY4jzbCJuSfIF5txh0MtwAWsvDWR8xbZ+XV4VP1/wtG+Dn+IPJ
++uup1AmIryVp3mz26E7dobCweZl3dWaTqEN2OeCTJmQMKQf1jDYA8s/Og/R93nFD
++55OnfC5PpGpL2a7hhwBDhJrIJLySab8RNGc8Z7lw/LB14lRAPgBH4BCXeBYEoHz
+jbfTbYrvpcot/CPEJwkVtvMXFUvEoMFI7bRUio+1jdyj+E/IxmfqIwRUVgdF75FQ
+z2Wq/dJv8rVzDq1Ez37oO/ZY2+Lj/1oKHdECP4tr1JJE6BR2vNEUn3F8Eh0jCn+Z
+O4wPn18CgYEA4+ueRzXzA6ixUM5clYfCCazsXlxk2HzX2B8gqEUvBNxVtCwA6eGW
+SeCu+1JUh2kmC2OvKqRJ5xwUCJPp7+nMBRc9nNFjRN72yRRWl8uzkbnc7ADbTnWH
+/juXlC9NS4E2V4reFFxYEiNICv6A7TTK/z/D2GmCALILghr0rE5xu38CgYEAtWvb
+3QZo+1cou7VYAKu6En9lBph6pSKEiHw2YuPMkMZV7xvzr9IZIBY7EmrZz8HJBOjK
+eqvlAtwgMzM/bCUU7uQ7l7tGJNV+ZmA2YxSDo/B0V/xCxOXkdJYOrEgM5w7ftWGR
+H+rx3PVFoU5us7PiAGRXatIv/qopV/3IpbW7zmsCgYEAg+PAv6x0Z9WiZgREhzL8
+EeVDEoecw7nanXHF0BnYz5NA9PXRwYWNFksydrR5vbIXFdglcSOIsHgLD7uoT/CW
+4wtD2A9CxoPPgySFx2lVDCrlsJv+TDSu8WtCl7mXnO20qIvvXxDg1f4cnmAP8zPt
+lC8uAXlshUKCblNy6pKqNbkCgYAyG5FFUcDrMp6QgbzFqqig9Ui88p5lP8xlOhF3
+bL2SewU/HnRG6nuADkPQiWyRYk+YKIfMK+/7wzqtiYkJ4JAQjz8aYGI2SDU6J3a+
+FOtq+z3XE1iJs4lO3ic9VEUkCEqneUQxEZ4tzhymOdh/j75rJ0uxuE4DQ5JZuEGT
+60bs8wKBgAqixZ/Og+Myhv1wmSyXWwSSEeqbssoyFgHs8P6PdhhDpsRcyyBODWle
+c1UE8DIRf+1XCYZgNM6JD7O91Rm9qSYS4XDvHuxRebUMyMJfl4USEtZ+a9JjZDga
+34LmUXtmd2S6mALFIARYvBTHFr8am2ghYG1cMKEvApeSdT/Y2V0A
+-----END RSA PRIVATE KEY-----
+`;
+export const APP_PUBLIC_KEY = `-----BEGIN PUBLIC KEY-----
+MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEAoYWeItlr6fzZg98yo4Vu
+YXADbxNf0tTR0mN+wm0VWKrQ3iFPavVG4nA1J5CmheTgkD3tjj/4f9NFEV26Ql6t
+ehcAcRZ4bP5lQguxGNnDNvQmbxYPNuysRC6z1uyo1xsPaqWjm0LOpmkEWTec2hFu
+M5hHdufuhtEbl6fwWn14GqpPSq3ysxYAyiDXpVKe10+7hzAZuvyhSnqOLpJyh7V+
+5JMqvDDVfsdsfotPn6OpFdAVM3ZvGFiT0YVdrEgBVZuF4pUGIES6EY5hBiek6pAf
+NWqhCEfUBcXWWlTimXWYTsbCFztuf42UCKutsWHqTF50CF8CFs4ooPx+xrKkDy6Q
+FQIDAQAB
+-----END PUBLIC KEY-----
+`;
+
+export const APP_ID = '2021000000000001';
+
+/** A request's sign content and its signature by APP_PRIVATE_KEY (computed once). */
+export const SIGNED_CONTENT = 'app_id=2021000000000001&biz_content={"out_trade_no":"T20250301093000001"}&charset=utf-8&method=alipay.trade.query&sign_type=RSA2&timestamp=2025-03-01 09:30:00&version=1.0';
+export const SIGNED_CONTENT_SIGNATURE = 'fWTieWnzI0459EJXiimG2W8EXLelqR4UfEZBDHT0quSLInPWWUDqR7JPa0zmruEVZ/8BYrCvv7tt2abxJ1r5bY9Xm7kKIF7kAJxnY1gbS9WPA/7//pvuUzcRgBL4sP3QO6HacQcEOuPe0avsC7QE1c9BO5M0urzS6Bb2t0teXCy0l610n4JW5bKNKy79vjwtf0dSCnCQMmugboiwZ5gHK+lVKfGNoC5f+tLoC+DUTpxfy04Xu9qjliHhfVUwlGNmo1yAGKIJvMwzKZsD3/jBrL1GakgDtOpC8YHH/ZqiIREKMNB7XN05x6v+nuMu2UIOIi+aEqaeugPQu63LwsXmCw==';
