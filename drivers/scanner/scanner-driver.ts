@@ -60,8 +60,10 @@ function warning(reason: string, bytes: number): ScanWarning {
   return { type: 'SCAN_WARNING', reason, bytes };
 }
 
-/** Listeners and counts shared by both drivers. */
-abstract class ScanOutlet {
+/** Listeners, counts and the link to a transport, shared by both drivers. */
+abstract class ScanOutlet<T extends { readonly id: string; onClose(listener: (reason: Error | null) => void): () => void }> {
+  private link: T | null = null;
+  private unsubscribe: Array<() => void> = [];
   private readonly scans = new ListenerSet<ScanEvent>();
   private readonly warnings = new ListenerSet<ScanWarning>();
   private readonly counts = { scans: 0, warnings: 0, garbageBytes: 0 };
@@ -77,6 +79,35 @@ abstract class ScanOutlet {
   stats(): ScannerStats {
     return { ...this.counts };
   }
+
+  /** The transport attached now, or null. */
+  get transport(): T | null {
+    return this.link;
+  }
+
+  /** Reads scans from `transport` (open or not) from now on; replaces any previous link. */
+  attach(transport: T): void {
+    this.detach();
+    this.dropPartial(null);
+    this.link = transport;
+    this.unsubscribe = [this.listen(transport), transport.onClose(() => this.dropPartial(`${transport.id} closed`))];
+  }
+
+  /** Stops reading; a partial scan is dropped with a warning. */
+  detach(): void {
+    const link = this.link;
+    if (!link) return;
+    for (const off of this.unsubscribe) off();
+    this.unsubscribe = [];
+    this.link = null;
+    this.dropPartial(`${link.id} detached`);
+  }
+
+  /** Subscribes to the transport's data; returns the unsubscribe function. */
+  protected abstract listen(transport: T): () => void;
+
+  /** Forgets a half-received scan, with a warning naming `why` (null: silently, on attach). */
+  protected abstract dropPartial(why: string | null): void;
 
   protected deliver(out: ScanEvent | ScanWarning): void {
     if (out.type === 'SCAN') {
@@ -96,13 +127,11 @@ export interface SerialScannerOptions {
   readonly timers?: ScannerTimers;
 }
 
-export class SerialScanner extends ScanOutlet {
+export class SerialScanner extends ScanOutlet<ByteTransport> {
   private readonly framer: SerialScanFramer;
   private readonly idleMs: number;
   private readonly now: () => number;
   private readonly timers: ScannerTimers;
-  private link: ByteTransport | null = null;
-  private unsubscribe: Array<() => void> = [];
   /** Bytes after the last terminator that the framer holds (or is discarding). */
   private partial = 0;
   private lastAt = 0;
@@ -117,28 +146,8 @@ export class SerialScanner extends ScanOutlet {
     this.timers = options.timers ?? globalTimers;
   }
 
-  /** The transport attached now, or null. */
-  get transport(): ByteTransport | null {
-    return this.link;
-  }
-
-  /** Reads scans from `transport` (open or not) from now on; replaces any previous link. */
-  attach(transport: ByteTransport): void {
-    this.detach();
-    this.framer.reset();
-    this.partial = 0;
-    this.link = transport;
-    this.unsubscribe = [transport.onData((bytes) => this.receive(bytes)), transport.onClose(() => this.dropPartial(`${transport.id} closed`))];
-  }
-
-  /** Stops reading; a partial frame is dropped with a warning. */
-  detach(): void {
-    const link = this.link;
-    if (!link) return;
-    for (const off of this.unsubscribe) off();
-    this.unsubscribe = [];
-    this.link = null;
-    this.dropPartial(`${link.id} detached`);
+  protected listen(transport: ByteTransport): () => void {
+    return transport.onData((bytes) => this.receive(bytes));
   }
 
   private receive(bytes: Uint8Array): void {
@@ -187,12 +196,12 @@ export class SerialScanner extends ScanOutlet {
     for (const o of out) this.deliver(o);
   }
 
-  private dropPartial(why: string): void {
+  protected dropPartial(why: string | null): void {
     this.disarmIdle();
     const dropped = this.partial;
     this.partial = 0;
     this.framer.reset();
-    if (dropped > 0) this.deliver(warning(`${why} in the middle of a scan: ${dropped} bytes dropped`, dropped));
+    if (why !== null && dropped > 0) this.deliver(warning(`${why} in the middle of a scan: ${dropped} bytes dropped`, dropped));
   }
 }
 
@@ -205,14 +214,12 @@ export interface HidPosScannerOptions extends HidPosOptions {
 
 export const DEFAULT_REPORT_GAP_MS = 250;
 
-export class HidPosScanner extends ScanOutlet {
+export class HidPosScanner extends ScanOutlet<ReportTransport> {
   private readonly assembler: HidPosAssembler;
   /** The scan report id when reports carry it (the assembler ignores others without disturbing a message). */
   private readonly reportId: number | null;
   private readonly reportGapMs: number;
   private readonly now: () => number;
-  private link: ReportTransport | null = null;
-  private unsubscribe: Array<() => void> = [];
   /** Report bytes of the message being assembled (or discarded); 0 between messages. */
   private pending = 0;
   private lastAt = 0;
@@ -227,27 +234,8 @@ export class HidPosScanner extends ScanOutlet {
     this.now = options.now ?? monotonicNow;
   }
 
-  get transport(): ReportTransport | null {
-    return this.link;
-  }
-
-  /** Reads scans from `transport` (open or not) from now on; replaces any previous link. */
-  attach(transport: ReportTransport): void {
-    this.detach();
-    this.assembler.reset();
-    this.pending = 0;
-    this.link = transport;
-    this.unsubscribe = [transport.onReport((report) => this.receive(report)), transport.onClose(() => this.dropPartial(`${transport.id} closed`))];
-  }
-
-  /** Stops reading; a partial message is dropped with a warning. */
-  detach(): void {
-    const link = this.link;
-    if (!link) return;
-    for (const off of this.unsubscribe) off();
-    this.unsubscribe = [];
-    this.link = null;
-    this.dropPartial(`${link.id} detached`);
+  protected listen(transport: ReportTransport): () => void {
+    return transport.onReport((report) => this.receive(report));
   }
 
   private receive(report: Uint8Array): void {
@@ -265,10 +253,10 @@ export class HidPosScanner extends ScanOutlet {
     if (out !== null) this.deliver(out);
   }
 
-  private dropPartial(why: string): void {
+  protected dropPartial(why: string | null): void {
     const dropped = this.pending;
     this.pending = 0;
     this.assembler.reset();
-    if (dropped > 0) this.deliver(warning(`${why} in the middle of a multi-report message: ${dropped} bytes dropped`, dropped));
+    if (why !== null && dropped > 0) this.deliver(warning(`${why} in the middle of a multi-report message: ${dropped} bytes dropped`, dropped));
   }
 }

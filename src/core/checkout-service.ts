@@ -83,7 +83,8 @@ export function newSaleId(terminalId: string): string {
   return `${ulid()}-${terminalId}`;
 }
 
-function stateName(snapshot: CheckoutSnapshot): string {
+/** The state as one name: 'idle', 'inSale.ready', 'walletPaying'. */
+export function stateName(snapshot: Pick<CheckoutSnapshot, 'value'>): string {
   const v = snapshot.value;
   if (typeof v === 'string') return v;
   return Object.entries(v)

@@ -28,6 +28,7 @@ import { getPrinterProfile } from '../../drivers/printer/printer-profiles.ts';
 import { encodeReceipt } from '../../drivers/printer/receipt-encoder.ts';
 import { measurePrintLink } from './print-link.ts';
 import { measureScanToEvent } from './scan-to-event.ts';
+import { percentile } from './percentile.ts';
 
 const PRODUCTS = Number(process.env.KASSA_BENCH_PRODUCTS ?? 1_000_000);
 const FULL = PRODUCTS === 1_000_000;
@@ -44,10 +45,6 @@ function log(message: string): void {
   process.stderr.write(`bench: ${message}\n`);
 }
 
-function percentile(samples: number[], p: number): number {
-  const sorted = [...samples].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? NaN;
-}
 
 const ms = (start: bigint) => Number(process.hrtime.bigint() - start) / 1e6;
 

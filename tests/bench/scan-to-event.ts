@@ -15,6 +15,7 @@ import { parseConfig } from '../../src/core/config.ts';
 import { openDatabase } from '../../src/core/db/open.ts';
 import { DeviceManager } from '../../src/core/devices/device-manager.ts';
 import { silentLogger } from '../../src/core/logger.ts';
+import { percentile } from './percentile.ts';
 
 const SCANS = 2000;
 const WARMUP = 100;
@@ -26,10 +27,6 @@ export interface ScanToEventResult {
   readonly scans: number;
 }
 
-function percentile(samples: number[], p: number): number {
-  const sorted = [...samples].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? Number.NaN;
-}
 
 export async function measureScanToEvent(): Promise<ScanToEventResult> {
   if (!hasSocat()) throw new Error('scan_to_event needs socat (apt install socat)');

@@ -29,7 +29,7 @@ import type { ReportTransport } from '../../../drivers/transports/report-transpo
 import { deviceSummary, provideDevice, type DeviceKind, type DeviceSeverity, type DeviceState, type ReconnectBackoff } from '../../../state-machines/device.machine.ts';
 import { classifiableText, type ScanEvent } from '../../shared/scan-event.ts';
 import type { KassaConfig } from '../config.ts';
-import type { CheckoutService } from '../checkout-service.ts';
+import { stateName, type CheckoutService } from '../checkout-service.ts';
 import { deviceAddress, type DeviceConfig, type DisplayDeviceConfig, type PrinterDeviceConfig, type ScaleDeviceConfig, type ScannerDeviceConfig } from '../device-config.ts';
 import { appendJournal } from '../db/journal.ts';
 import type { Db } from '../db/open.ts';
@@ -487,7 +487,7 @@ export class DeviceManager {
   #showSale(snap: ReturnType<CheckoutService['actor']['getSnapshot']>): void {
     const display = this.#displayConfig;
     if (!display) return;
-    const state = typeof snap.value === 'string' ? snap.value : Object.entries(snap.value).map(([k, v]) => `${k}.${String(v)}`).join(',');
+    const state = stateName(snap);
     const screen = poleScreen({ state, context: snap.context }, { charset: display.charset, language: display.language, storeName: this.#config.storeName });
     if (!screen) return;
     const key = JSON.stringify(screen);

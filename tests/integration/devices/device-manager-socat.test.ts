@@ -18,6 +18,7 @@ import { dataPaths } from '../../../src/core/paths.ts';
 import { ReceiptService } from '../../../src/core/receipt-service.ts';
 import { openTerminal, type Terminal } from '../../../src/core/runtime.ts';
 import { verifyStore } from '../../../src/core/verify.ts';
+import { until } from '../../support/until.ts';
 
 const socatFound = hasSocat();
 const COLA = '6901234567892';
@@ -34,17 +35,10 @@ let terminal: Terminal;
 let manager: DeviceManager;
 let service: CheckoutService;
 
-async function until(what: string, test: () => boolean, timeoutMs = 5000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!test()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
 
 async function sale(): Promise<number> {
   await rig.scan(COLA);
-  await until('the item', () => service.actor.getSnapshot().context.cart.lines.length === 1);
+  await until(() => service.actor.getSnapshot().context.cart.lines.length === 1, 'the item');
   await service.settle();
   service.send({ type: 'TENDER' });
   service.send({ type: 'TENDER_CASH', received: 500 });
@@ -86,7 +80,7 @@ describe.skipIf(!socatFound)('device manager on socat ptys', { timeout: 30_000 }
   it('a scanned sale prints a confirmed receipt and the pole display shows the change', async () => {
     const receiptNo = await sale();
     expect(service.actor.getSnapshot().context.lastSale?.receipt).toBe('printed');
-    await until('the change on the pole', () => rig.display?.screen().line2.startsWith('CHANGE') === true);
+    await until(() => rig.display?.screen().line2.startsWith('CHANGE') === true, 'the change on the pole');
     const printed = rig.printer?.printer.receipts() ?? [];
     expect(printed.at(-1)?.lines.join('\n')).toContain('Coca-Cola');
     expect(printed.at(-1)?.barcodes.map((b) => b.data)).toEqual([`T01-${String(receiptNo).padStart(6, '0')}`]);
@@ -94,7 +88,7 @@ describe.skipIf(!socatFound)('device manager on socat ptys', { timeout: 30_000 }
 
   it('the scale weighs over its port', async () => {
     rig.scale?.place(1234);
-    await until('a stable weight', () => 'grams' in manager.weigh());
+    await until(() => 'grams' in manager.weigh(), 'a stable weight');
     expect(manager.weigh()).toEqual({ grams: 1234 });
     rig.scale?.place(0);
   });
@@ -102,9 +96,9 @@ describe.skipIf(!socatFound)('device manager on socat ptys', { timeout: 30_000 }
   for (const device of ['printer', 'scanner', 'display', 'scale'] as const) {
     it(`${device}: unplugged (socat killed) and plugged back in (socat restarted)`, async () => {
       await rig.unplug(device);
-      await until(`${device} lost`, () => manager.view(device).state === 'reconnecting');
+      await until(() => manager.view(device).state === 'reconnecting', `${device} lost`);
       await rig.replug(device);
-      await until(`${device} back`, () => manager.view(device).state === 'ready', 10_000);
+      await until(() => manager.view(device).state === 'ready', `${device} back`, 10_000);
     });
   }
 
@@ -119,7 +113,7 @@ describe.skipIf(!socatFound)('device manager on socat ptys', { timeout: 30_000 }
     expect(service.actor.getSnapshot().context.lastSale?.receipt).toBe('interrupted');
     expect(listUnprinted(terminal.db).map((r) => r.receiptNo)).toEqual([receiptNo]);
     rig.printer?.setPaper('ok');
-    await until('the reprint confirmed', () => listUnprinted(terminal.db).length === 0, 10_000);
+    await until(() => listUnprinted(terminal.db).length === 0, 'the reprint confirmed', 10_000);
     const reprint = rig.printer?.printer.receipts().filter((r) => r.reprintBanner) ?? [];
     expect(reprint).toHaveLength(1);
     expect(reprint[0]?.lines.join('\n')).toContain('Coca-Cola');
@@ -128,11 +122,11 @@ describe.skipIf(!socatFound)('device manager on socat ptys', { timeout: 30_000 }
   it('the printer vanishing mid-job leaves the sale committed and its receipt listed', async () => {
     rig.printer?.slowLink(300); // the job is still crossing when the cable goes
     await rig.scan(COLA);
-    await until('the item', () => service.actor.getSnapshot().context.cart.lines.length === 1);
+    await until(() => service.actor.getSnapshot().context.cart.lines.length === 1, 'the item');
     await service.settle();
     service.send({ type: 'TENDER' });
     service.send({ type: 'TENDER_CASH', received: 500 });
-    await until('printing', () => service.actor.getSnapshot().value === 'receipt');
+    await until(() => service.actor.getSnapshot().value === 'receipt', 'printing');
     await new Promise((r) => setTimeout(r, 100));
     await rig.unplug('printer');
     const snap = await service.settle(10_000);
@@ -142,6 +136,6 @@ describe.skipIf(!socatFound)('device manager on socat ptys', { timeout: 30_000 }
     expect(verifyStore(terminal.db).ok).toBe(true);
     rig.printer?.slowLink(null);
     await rig.replug('printer');
-    await until('reprinted after the replug', () => listUnprinted(terminal.db).length === 0, 15_000);
+    await until(() => listUnprinted(terminal.db).length === 0, 'reprinted after the replug', 15_000);
   });
 });

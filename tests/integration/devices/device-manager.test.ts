@@ -21,6 +21,7 @@ import { dataPaths } from '../../../src/core/paths.ts';
 import { ReceiptService } from '../../../src/core/receipt-service.ts';
 import { openTerminal, type Terminal } from '../../../src/core/runtime.ts';
 import { verifyStore } from '../../../src/core/verify.ts';
+import { until } from '../../support/until.ts';
 
 const CATALOG_CSV = [
   'sku,name_zh,name_en,price,unit,tax_class,department,active,barcodes',
@@ -51,13 +52,6 @@ let scanner: VirtualScanner;
 let scale: VirtualScale;
 let display: VirtualDisplayDevice;
 
-async function until(what: string, test: () => boolean, timeoutMs = 3000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!test()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
 
 beforeEach(async () => {
   dir = mkdtempSync(join(tmpdir(), 'kassa-devices-'));
@@ -110,21 +104,21 @@ afterEach(async () => {
 
 async function sellOneCola(): Promise<void> {
   await scanner.scan(COLA);
-  await until('the cola in the cart', () => service.actor.getSnapshot().context.cart.lines.length === 1);
+  await until(() => service.actor.getSnapshot().context.cart.lines.length === 1, 'the cola in the cart');
   await service.settle();
 }
 
 describe('devices wired to the checkout', () => {
   it('a scan sells an item, the display follows the sale, the receipt prints with the drawer kick', async () => {
     await sellOneCola();
-    await until('the item on the pole', () => display.screen().line1.startsWith('Coca-Cola'));
+    await until(() => display.screen().line1.startsWith('Coca-Cola'), 'the item on the pole');
     expect(display.screen().line2).toMatch(/3\.50$/);
     service.send({ type: 'TENDER' });
-    await until('the total on the pole', () => display.screen().line1.startsWith('TOTAL'));
+    await until(() => display.screen().line1.startsWith('TOTAL'), 'the total on the pole');
     service.send({ type: 'TENDER_CASH', received: 1000 });
     const snap = await service.settle();
     expect(snap.context.lastSale).toMatchObject({ receiptNo: 1, receipt: 'printed' });
-    await until('the change on the pole', () => display.screen().line2.startsWith('CHANGE'));
+    await until(() => display.screen().line2.startsWith('CHANGE'), 'the change on the pole');
     const printed = printer.printer.receipts();
     expect(printed).toHaveLength(1);
     expect(printed[0]?.lines.join('\n')).toContain('Coca-Cola');
@@ -136,7 +130,7 @@ describe('devices wired to the checkout', () => {
 
   it('paper out: the cashier is asked; continuing lists the receipt; a reprint later is marked and journalled', async () => {
     printer.setPaper('out');
-    await until('the checkout to know', () => service.actor.getSnapshot().context.printer?.cannotPrint === true);
+    await until(() => service.actor.getSnapshot().context.printer?.cannotPrint === true, 'the checkout to know');
     expect(manager.view('printer')).toMatchObject({ state: 'fault', detail: 'paper out' });
     await sellOneCola();
     service.send({ type: 'TENDER' });
@@ -149,7 +143,7 @@ describe('devices wired to the checkout', () => {
     expect(listUnprinted(terminal.db).map((r) => [r.receiptNo, r.status])).toEqual([[1, 'deferred']]);
     expect(printer.printer.drawerOpen).toBe(true); // cash sale: the drawer opens without the slip
     printer.setPaper('ok');
-    await until('the printer ready', () => manager.view('printer').state === 'ready');
+    await until(() => manager.view('printer').state === 'ready', 'the printer ready');
     // deferred slips wait for a person: nothing but the drawer pulse reached the paper
     expect(printer.printer.receipts().flatMap((r) => r.lines)).toEqual([]);
     const out = await service.receipts.reprint({ receiptNo: 1 });
@@ -169,8 +163,8 @@ describe('devices wired to the checkout', () => {
     expect(snap.context.lastSale?.receipt).toBe('interrupted');
     expect(listUnprinted(terminal.db).map((r) => r.status)).toEqual(['interrupted']);
     printer.setPaper('ok');
-    await until('the reprint', () => printer.printer.receipts().some((r) => r.reprintBanner && r.cutKind !== null), 5000);
-    await until('the record', () => listUnprinted(terminal.db).length === 0);
+    await until(() => printer.printer.receipts().some((r) => r.reprintBanner && r.cutKind !== null), 'the reprint', 5000);
+    await until(() => listUnprinted(terminal.db).length === 0, 'the record');
     const reprint = printer.printer.receipts().find((r) => r.reprintBanner);
     expect(reprint?.lines.join('\n')).toContain('Coca-Cola');
     expect(terminal.db.prepare("SELECT count(*) FROM journal WHERE kind = 'receipt.reprinted'").pluck().get()).toBe(1);
@@ -185,7 +179,7 @@ describe('devices wired to the checkout', () => {
     expect(snap.context.cart.lines).toHaveLength(0);
     service.send({ type: 'CLEAR_ERROR' });
     scale.setMotion(false);
-    await until('a stable weight', () => 'grams' in manager.weigh(), 3000);
+    await until(() => 'grams' in manager.weigh(), 'a stable weight', 3000);
     service.send({ type: 'ADD', sku: 'APPLE' });
     snap = await service.settle();
     expect(snap.context.lastError).toBeNull();
@@ -194,10 +188,10 @@ describe('devices wired to the checkout', () => {
 
   it('a pulled cable is survived: reconnecting, then ready, and scans work again', async () => {
     links.scanner!.unplug();
-    await until('reconnecting', () => manager.view('scanner').state === 'reconnecting');
+    await until(() => manager.view('scanner').state === 'reconnecting', 'reconnecting');
     links.scanner!.replug();
     await links.scanner!.b.open();
-    await until('ready again', () => manager.view('scanner').state === 'ready', 3000);
+    await until(() => manager.view('scanner').state === 'ready', 'ready again', 3000);
     await sellOneCola();
     expect(service.actor.getSnapshot().context.cart.lines[0]?.sku).toBe('COLA');
   });
@@ -205,7 +199,7 @@ describe('devices wired to the checkout', () => {
   it('garbage from the scanner is counted as a warning and sells nothing', async () => {
     scanner.garbleNext();
     await scanner.scan(COLA);
-    await until('the warning', () => manager.view('scanner').warnings > 0);
+    await until(() => manager.view('scanner').warnings > 0, 'the warning');
     expect(service.actor.getSnapshot().context.cart.lines).toHaveLength(0);
     await sellOneCola();
   });
@@ -215,10 +209,10 @@ describe('devices wired to the checkout', () => {
     manager.onNotice((n) => notices.push(n.type));
     await expect(manager.openDrawer('amy', ' ')).rejects.toThrow(/give a reason/);
     await manager.openDrawer('amy', 'change for the float');
-    await until('the drawer open', () => printer.printer.drawerOpen);
+    await until(() => printer.printer.drawerOpen, 'the drawer open');
     const row = terminal.db.prepare("SELECT payload FROM journal WHERE kind = 'drawer.opened'").pluck().get() as string;
     expect(JSON.parse(row)).toMatchObject({ by: 'amy', reason: 'change for the float', pin: 2 });
-    await until('the left-open alert', () => notices.includes('drawer-left-open'), 4000);
+    await until(() => notices.includes('drawer-left-open'), 'the left-open alert', 4000);
     expect(terminal.db.prepare("SELECT count(*) FROM journal WHERE kind = 'drawer.left-open'").pluck().get()).toBe(1);
   });
 

@@ -20,6 +20,7 @@ import { hasSocat, startPtyPair } from '../../../drivers/transports/socat-pty-pa
 import type { PtyPair } from '../../../drivers/transports/socat-pty-pair.ts';
 import { buildReceiptModel } from '../../../src/domain/receipt.ts';
 import { goldenSale } from '../../support/golden-bytes.ts';
+import { until } from '../../support/until.ts';
 
 const socatFound = hasSocat();
 const skipNote = socatFound ? '' : ' [skipped: socat is not on PATH; apt-get install socat]';
@@ -47,13 +48,6 @@ afterEach(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-async function until(check: () => boolean, what: string, ms = 5000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-}
 
 function receipt(receiptNo: number, reprint = false) {
   const record = { ...goldenSale('zh-CN'), receiptNo };

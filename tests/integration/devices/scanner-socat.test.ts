@@ -19,6 +19,8 @@ import { SerialTransport } from '../../../drivers/transports/serial-transport.ts
 import { hasSocat, startPtyPair } from '../../../drivers/transports/socat-pty-pair.ts';
 import type { PtyPair } from '../../../drivers/transports/socat-pty-pair.ts';
 import type { ScanEvent, ScanWarning } from '../../../src/shared/scan-event.ts';
+import { until } from '../../support/until.ts';
+import { percentile } from '../../bench/percentile.ts';
 
 const socatFound = hasSocat();
 // Shown only when skipped, so the skip names what is missing.
@@ -73,18 +75,7 @@ function watch(scanner: SerialScanner): { scans: ScanEvent[]; warnings: ScanWarn
   return seen;
 }
 
-async function until(check: () => boolean, what: string, ms = 5000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 2));
-  }
-}
 
-function percentile(samples: number[], p: number): number {
-  const sorted = [...samples].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? Number.NaN;
-}
 
 // EAN-13, EAN-8, GS1-128 with FNC1, a WeChat code, a UTF-8 QR, a long QR.
 const CODES: Array<{ code: string; aim: string }> = [

@@ -18,6 +18,7 @@ import { PortRegistry } from '../../../drivers/transports/port-registry.ts';
 import { SerialTransport } from '../../../drivers/transports/serial-transport.ts';
 import { hasSocat } from '../../../drivers/transports/socat-pty-pair.ts';
 import { parseConfig } from '../../../src/core/config.ts';
+import { until } from '../../support/until.ts';
 
 const socatFound = hasSocat();
 const skipNote = socatFound ? '' : ' [skipped: socat is not on PATH; apt-get install socat]';
@@ -57,13 +58,6 @@ async function host(path: string): Promise<{ t: SerialTransport; got: number[] }
   return { t, got };
 }
 
-async function until(check: () => boolean, what: string, ms = 5000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-}
 
 const latin1 = (bytes: readonly number[]): string => String.fromCharCode(...bytes);
 

@@ -16,6 +16,7 @@ import { SerialTransport } from '../../../drivers/transports/serial-transport.ts
 import type { SerialConfig } from '../../../drivers/transports/serial-transport.ts';
 import { hasSocat, startPtyPair } from '../../../drivers/transports/socat-pty-pair.ts';
 import type { PtyPair } from '../../../drivers/transports/socat-pty-pair.ts';
+import { until } from '../../support/until.ts';
 
 const socatFound = hasSocat();
 // Shown only when skipped, so the skip names what is missing.
@@ -67,13 +68,6 @@ function collect(t: ByteTransport): number[] {
   return got;
 }
 
-async function until(check: () => boolean, what: string, ms = 5000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-}
 
 // Every byte value, four times over, in a scrambled order (XON 11, XOFF 13, CR 0D included).
 const everyByte = Uint8Array.from({ length: 1024 }, (_, i) => (i * 167 + (i >> 8)) & 0xff);

@@ -1,6 +1,7 @@
 // What the customer sees on the pole display at each moment of a real checkout run.
 import { describe, expect, it } from 'vitest';
 import { createActor, waitFor } from 'xstate';
+import { stateName } from '../../../../src/core/checkout-service.ts';
 import { poleScreen } from '../../../../src/core/devices/pole-presenter.ts';
 import { fakes, INPUT } from '../../state-machines/checkout-fakes.ts';
 
@@ -8,16 +9,13 @@ const COLA = '6901234567892';
 const AT = '2025-05-01T10:00:00.000Z';
 const opts = { charset: 'cp437-yen', language: 'en', storeName: 'Kassa Store' } as const;
 
-function stateName(v: unknown): string {
-  return typeof v === 'string' ? v : Object.entries(v as Record<string, string>).map(([k, s]) => `${k}.${s}`).join(',');
-}
 
 describe('pole display presenter', () => {
   it('welcome, item and price, total while paying, change after a cash sale', async () => {
     const actor = createActor(fakes().machine, { input: INPUT }).start();
     const screen = () => {
       const s = actor.getSnapshot();
-      return poleScreen({ state: stateName(s.value), context: s.context }, opts);
+      return poleScreen({ state: stateName(s), context: s.context }, opts);
     };
     expect(screen()).toEqual({ line1: '    Kassa Store     ', line2: '      WELCOME       ' });
     actor.send({ type: 'SCAN', data: COLA, saleId: 'S1', at: AT });
