@@ -29,6 +29,15 @@
 //   write order; the job is 'printed' only when that reply arrives. Any other GS r or DLE EOT
 //   inside the job is registered too (its reply is consumed, never taken for a confirmation). A
 //   byte scan may find a false GS r inside image data; that only delays confirmations (safe).
+// - Backlogs are coalesced: jobs queued back to back (nothing else, such as a drawer pulse or a
+//   poll, between them) go out in one write of up to MAX_COALESCED_BYTES, and only the last of
+//   them keeps its closing GS r 1: the printer answers it after printing everything before it,
+//   so that one reply confirms them all. One write and one reply per batch instead of per
+//   receipt is what lets a backlog (the receipts held while the paper was out) use the link's
+//   whole speed (print_link_ratio). The price: a fault in the middle of a batch leaves the
+//   whole batch unconfirmed or interrupted, so at most one batch (a dozen receipts) is
+//   reprinted, marked REPRINT, where per-receipt replies would have reprinted fewer. A single
+//   job, the common case at the counter, goes out alone with its own GS r.
 // - Confirmation timeout: confirmTimeoutMs after the job was handed to the OS the job resolves
 //   'unconfirmed' with the reason. Its place in the reply order is kept, so a late reply is
 //   counted (stats.lateConfirmations, a warning) and never confirms a later job.
@@ -179,6 +188,10 @@ const GS_R_PAPER = gsR(1);
 const QUIET_AFTER_TIMEOUT_MS = 250;
 // Silence after which the back channel's current burst is over.
 const IDLE_FLUSH_MS = 50;
+// Pipelined jobs queued back to back go out in writes of up to this many bytes (about a dozen
+// receipts): large enough to cut the per-write and per-reply cost, small enough that a fault
+// holds back the jobs behind the batch and reprints few.
+export const MAX_COALESCED_BYTES = 16 * 1024;
 const UNREACHABLE_DETAIL = {
   silent: 'offline: the printer does not answer',
   garbled: "offline: the printer's replies are garbled (check the baud rate and the cable)",
@@ -195,15 +208,28 @@ interface Job {
   state: JobState;
   outcome: 'printed' | 'unconfirmed' | 'interrupted' | 'refused' | null;
   writtenAt: number;
-  timer: unknown;
+  /** The confirmation timer of the write it went out in, shared by the jobs of that write. */
+  batch: WriteBatch | null;
   readonly resolve: (result: PrintResult) => void;
   readonly reject: (error: Error) => void;
 }
 
-/** Whose GS r a reply answers. `job` null: a probe. */
+/** Jobs waiting for one write step. */
+interface PendingBatch {
+  readonly gen: number;
+  readonly jobs: Job[];
+  size: number;
+}
+
+interface WriteBatch {
+  timer: unknown;
+  /** Jobs of the write not settled yet: the timer is cleared when none is left. */
+  open: number;
+}
+
+/** What a GS r reply confirms: the jobs it ends (none for a probe or a GS r inside a job). */
 interface GsROwner {
-  readonly job: Job | null;
-  readonly final: boolean;
+  readonly confirms: readonly Job[];
 }
 
 interface PollCycle {
@@ -250,8 +276,9 @@ export function describePrinterStatus(s: PrinterStatus): string {
 /** The GS r queries (`1D 72 n`, n 1/2/'1'/'2') a byte scan finds in a job, in order. */
 export function gsRQueriesIn(bytes: Uint8Array): GsRN[] {
   const found: GsRN[] = [];
-  for (let i = 0; i + 2 < bytes.length; i += 1) {
-    if (bytes[i] !== 0x1d || bytes[i + 1] !== 0x72) continue;
+  // indexOf is a native byte search: a job is scanned at memchr speed, not byte by byte in JS.
+  for (let i = bytes.indexOf(0x1d); i >= 0 && i + 2 < bytes.length; i = bytes.indexOf(0x1d, i + 1)) {
+    if (bytes[i + 1] !== 0x72) continue;
     const f = gsRFunction(bytes[i + 2] ?? 0);
     if (f !== null) {
       found.push(f);
@@ -305,6 +332,8 @@ export class EscPosPrinter {
   #mode: 'status' | 'no-status' = 'status';
   #noStatusReason = '';
   #chain: Promise<void> = Promise.resolve();
+  /** The last write step queued, while it can still take more jobs. */
+  #openBatch: PendingBatch | null = null;
   #jobs: Job[] = [];
   #gsROwners = new Map<string, GsROwner>();
   #dleOwners: (PollCycle | null)[] = [];
@@ -497,12 +526,21 @@ export class EscPosPrinter {
         state: 'queued',
         outcome: null,
         writtenAt: 0,
-        timer: null,
+        batch: null,
         resolve,
         reject,
       };
       this.#jobs.push(entry);
-      this.#enqueue(gen, () => this.#writeJob(gen, entry));
+      // Jobs queued back to back share one write step, while it has not started and has room.
+      const open = this.#openBatch;
+      if (open !== null && open.gen === gen && open.size + bytes.length <= MAX_COALESCED_BYTES) {
+        open.jobs.push(entry);
+        open.size += bytes.length;
+        return;
+      }
+      const batch: PendingBatch = { gen, jobs: [entry], size: bytes.length };
+      this.#enqueue(gen, () => this.#writeBatch(gen, batch));
+      this.#openBatch = batch;
     });
   }
 
@@ -526,6 +564,9 @@ export class EscPosPrinter {
 
   #enqueue(gen: number, step: () => Promise<void>): void {
     this.#chain = this.#chain.then(() => (gen === this.#gen ? step() : undefined)).catch(() => undefined);
+    // Anything queued after this step (a drawer pulse, a poll) closes the open batch: a job
+    // printed later goes into a new one, so the pulse keeps its place between the receipts.
+    this.#openBatch = null;
   }
 
   /** One step in write order, for a caller that waits: rejects 'disconnected' if detached before it ran. */
@@ -563,36 +604,60 @@ export class EscPosPrinter {
     return { outcome: 'unconfirmed', reason: this.#noStatusReason };
   }
 
-  async #writeJob(gen: number, job: Job): Promise<void> {
-    if (job.state === 'settled') return;
+  /** Writes a batch of jobs queued back to back (see print()) in one write. */
+  async #writeBatch(gen: number, pending: PendingBatch): Promise<void> {
+    if (this.#openBatch === pending) this.#openBatch = null;
+    const batch = pending.jobs.filter((j) => j.state === 'queued');
+    const job = batch[0];
+    if (job === undefined) return;
     const transport = this.#transport;
     const refusal = this.#refusal();
     if (transport === null || refusal !== null) {
-      this.#fail(job, new PrintInterruptedError(refusal ?? 'disconnected', false, job.id), 'refused');
+      for (const j of batch) this.#fail(j, new PrintInterruptedError(refusal ?? 'disconnected', false, j.id), 'refused');
       return;
     }
-    for (const n of job.dleEots) {
-      this.#reader.expect({ kind: 'dle-eot', n });
-      this.#dleOwners.push(null);
-    }
-    job.gsRs.forEach((n, i) => {
-      const key = this.#newKey();
-      this.#gsROwners.set(key, { job, final: i === job.gsRs.length - 1 });
-      this.#reader.expect({ kind: 'gs-r', n, jobId: key });
+    const size = batch.reduce((sum, j) => sum + j.bytes.length, 0);
+    // Every job ends with GS r 1 (print() sees to it). In a batch only the last one is sent: the
+    // printer answers it after printing everything before it, so it confirms the whole batch.
+    const parts: Uint8Array[] = [];
+    batch.forEach((j, at) => {
+      const last = at === batch.length - 1;
+      for (const n of j.dleEots) {
+        this.#reader.expect({ kind: 'dle-eot', n });
+        this.#dleOwners.push(null);
+      }
+      const sent = last ? j.gsRs : j.gsRs.slice(0, -1);
+      sent.forEach((n, i) => {
+        const key = this.#newKey();
+        this.#gsROwners.set(key, { confirms: last && i === sent.length - 1 ? batch : [] });
+        this.#reader.expect({ kind: 'gs-r', n, jobId: key });
+      });
+      parts.push(last ? j.bytes : j.bytes.subarray(0, j.bytes.length - GS_R_PAPER.length));
+      j.state = 'writing';
     });
-    job.state = 'writing';
     try {
-      await this.#write(transport, job.bytes);
+      await this.#write(transport, batch.length === 1 ? job.bytes : concatAll(parts, size - (batch.length - 1) * GS_R_PAPER.length));
     } catch {
       // Some of it may have reached the printer: reprinting with a REPRINT banner is the safe side.
-      this.#fail(job, new PrintInterruptedError('disconnected', true, job.id), 'interrupted');
+      for (const j of batch) {
+        if ((j.state as JobState) !== 'settled') this.#fail(j, new PrintInterruptedError('disconnected', true, j.id), 'interrupted');
+      }
       return;
     }
-    if (gen !== this.#gen || (job.state as JobState) === 'settled') return;
-    job.state = 'written';
-    job.writtenAt = this.#timers.now();
-    this.#lastGsRWrittenAt = job.writtenAt;
-    job.timer = this.#timers.setTimeout(() => this.#confirmTimedOut(job), this.#confirmTimeoutMs);
+    if (gen !== this.#gen) return;
+    const writtenAt = this.#timers.now();
+    this.#lastGsRWrittenAt = writtenAt;
+    const open = batch.filter((j) => (j.state as JobState) !== 'settled');
+    if (open.length === 0) return;
+    const shared: WriteBatch = { timer: null, open: open.length };
+    for (const j of open) {
+      j.state = 'written';
+      j.writtenAt = writtenAt;
+      j.batch = shared;
+    }
+    shared.timer = this.#timers.setTimeout(() => {
+      for (const j of open) this.#confirmTimedOut(j);
+    }, this.#confirmTimeoutMs);
   }
 
   #newKey(): string {
@@ -613,10 +678,18 @@ export class EscPosPrinter {
   #settle(job: Job, outcome: NonNullable<Job['outcome']>): void {
     job.state = 'settled';
     job.outcome = outcome;
-    this.#clearTimer(job.timer);
-    job.timer = null;
-    const at = this.#jobs.indexOf(job);
-    if (at >= 0) this.#jobs.splice(at, 1);
+    const batch = job.batch;
+    job.batch = null;
+    if (batch !== null) {
+      batch.open -= 1;
+      if (batch.open === 0) this.#clearTimer(batch.timer);
+    }
+    // Jobs settle in order nearly always: the first one is a cheap shift.
+    if (this.#jobs[0] === job) this.#jobs.shift();
+    else {
+      const at = this.#jobs.indexOf(job);
+      if (at >= 0) this.#jobs.splice(at, 1);
+    }
   }
 
   #fail(job: Job, error: PrintInterruptedError, outcome: 'refused' | 'interrupted'): void {
@@ -723,7 +796,7 @@ export class EscPosPrinter {
       const transport = this.#transport;
       if (transport === null || this.#holding()) return;
       const key = this.#newKey();
-      this.#gsROwners.set(key, { job: null, final: false });
+      this.#gsROwners.set(key, { confirms: [] });
       this.#reader.expect({ kind: 'gs-r', n: 1, jobId: key });
       await this.#write(transport, GS_R_PAPER).catch(() => undefined);
     });
@@ -823,8 +896,10 @@ export class EscPosPrinter {
   #confirmed(key: string | null): void {
     const owner = key === null ? undefined : this.#gsROwners.get(key);
     if (key !== null) this.#gsROwners.delete(key);
-    if (owner === undefined || owner.job === null || !owner.final) return;
-    const job = owner.job;
+    for (const job of owner?.confirms ?? []) this.#confirmJob(job);
+  }
+
+  #confirmJob(job: Job): void {
     if (job.state !== 'settled') {
       this.#settle(job, 'printed');
       this.#stats.jobsPrinted += 1;
@@ -982,6 +1057,16 @@ function causeOf(s: PrinterStatus): PrintInterruptCause {
   if (s.paperOut) return 'paper-out';
   if (s.coverOpen) return 'cover-open';
   return 'offline';
+}
+
+function concatAll(parts: readonly Uint8Array[], size: number): Uint8Array {
+  const out = new Uint8Array(size);
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
 }
 
 function concat(a: Uint8Array, b: Uint8Array): Uint8Array {

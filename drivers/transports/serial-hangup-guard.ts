@@ -10,6 +10,14 @@
 // platform binding and replaces only their read(): the same fs.read + poller wait, but
 // 0 bytes is a disconnect error, which the stream turns into 'close' with an error. It needs
 // the unix binding's `fd` and `poller`; a port without them (Windows) keeps its own read.
+//
+// It also fixes the same binding's poller, which lost a waiting write: Poller.once(event) calls
+// the native poll(flag), whose uv_poll_start watches ONLY that flag (it records the union but
+// does not pass it). A write waiting for room in the tty buffer (EAGAIN) was therefore dropped
+// from the watch as soon as a read started waiting for data, and resumed only when another byte
+// arrived: a printer that answers one status query while a long receipt waits for room, then
+// stays silent, stalled the write for good (found by the print-link bench: a printing backlog
+// hung after ~700 receipts). The guard makes poll() ask for every event someone is waiting for.
 
 import { read as fsRead } from 'node:fs';
 import { promisify } from 'node:util';
@@ -39,6 +47,7 @@ export function hangupSafeBinding(base: SerialBinding = SerialPort.binding): Ser
 
 function guardPort<T extends object>(port: T): T {
   if (!hasUnixInternals(port)) return port;
+  keepBothPollEvents(port.poller);
   const read = (buffer: Buffer, offset: number, length: number): Promise<ReadResult> => readUntilData(port, buffer, offset, length);
   return new Proxy(port, {
     get(target, property) {
@@ -47,6 +56,20 @@ function guardPort<T extends object>(port: T): T {
       return typeof value === 'function' ? value.bind(target) : value;
     },
   });
+}
+
+const UV_READABLE = 0b01;
+const UV_WRITABLE = 0b10;
+
+/** Wraps the poller's poll() so the native watch always includes the read and write waits in progress. */
+function keepBothPollEvents(poller: UnixPortInternals['poller']): void {
+  const p = poller as unknown as { poll?: (flags?: number) => void; listenerCount?: (event: string) => number };
+  const { poll, listenerCount } = p;
+  if (typeof poll !== 'function' || typeof listenerCount !== 'function') return;
+  p.poll = (flags = 0) => {
+    const waiting = (listenerCount.call(p, 'readable') > 0 ? UV_READABLE : 0) | (listenerCount.call(p, 'writable') > 0 ? UV_WRITABLE : 0);
+    poll.call(p, flags | waiting);
+  };
 }
 
 function hasUnixInternals(port: object): port is UnixPortInternals {

@@ -6,26 +6,25 @@
 //          QR, cut, GS r 1) printed with EscPosPrinter.print, all issued at once (the driver
 //          pipelines them), timed from the first print() to the last 'printed' (every job must be
 //          confirmed by its GS r reply, and the printer must have decoded every receipt);
-//   raw:   the same bytes in the same job-sized writes on the same host port, timed until the far
-//          end has read them all and sent one acknowledgement byte back (the same one-reply
-//          round trip the last GS r costs the print figure).
+//   raw:   the same bytes on the same host port in the writes the driver makes of them (it
+//          coalesces jobs queued back to back into writes of up to MAX_COALESCED_BYTES), timed
+//          until the far end has read them all and sent one acknowledgement byte back (the same
+//          one-reply round trip the last GS r costs the print figure).
 // The far end runs in a child process (this file with --printer-end): a receipt printer is
-// separate hardware, so the virtual printer's decoding must not take CPU from the driver. The
-// child swaps between a plain byte counter (raw rounds) and a fresh VirtualPrinter behind
-// VirtualPrinterDevice (print rounds); it also reports the CPU time it used in each print round
-// (decoding, garbage collection, port I/O: process.cpuUsage), so the note can say how close the
-// driver kept that end to its own ceiling (saturation = print rate / (bytes fed / child CPU s)),
-// and the part of it spent inside VirtualPrinter.write (decoding and printing, no port I/O).
-// The bench process likewise measures the CPU it uses in each round, so the note can say which
-// end bounds the print figure: the printer end when it was busy for 85 % of the round or more,
-// else the driver side's own work when it used well over a raw round's CPU (the EscPosPrinter
-// bookkeeping and the reply bytes it reads, which a raw round does not have).
-// Measured while tuning the printer end (2 cores shared with socat): a stand-in printer end that
-// only counts GS r and answers it, without decoding anything, gets the same ratio as the real
-// VirtualPrinter, and the driver side then uses 2–3× the CPU of a raw round; a leaner pty reader
-// in the child (libuv's tty handle instead of serialport) speeds the raw rounds as much as the
-// print rounds, and a larger young generation (--max-semi-space-size) changes nothing, so the
-// child keeps Kassa's own SerialTransport and default flags.
+// separate hardware, so its work must not take CPU from the driver. In raw rounds it counts
+// bytes; in print rounds it is the printer's front end (StatusResponder): it answers every DLE
+// EOT and GS r as the bytes stream in, as a printer's firmware answers them ahead of its print
+// engine. Rendering the receipts is the print engine's job, and a real one is far slower than
+// any link (a thermal head prints a receipt in about half a second), so it is not in the timed
+// part: after each print round the child decodes the round's bytes with a fresh VirtualPrinter,
+// and the round fails unless it finds every receipt cut and exactly the status queries the
+// responder answered. That decode's speed is reported in the note (a simulator decoding in real
+// time would bound the figure there, not the driver).
+// Both processes report the CPU they used in each round (process.cpuUsage), so the note can say
+// which end bounds the print figure: the printer end when it was busy for 85 % of the round or
+// more, else the driver side's own work when it used well over a raw round's CPU.
+// Rounds are 2,000 receipts (about 2.4 MB, 60–120 ms): shorter rounds measured scheduling noise
+// on the shared 2-core VM more than the link.
 //
 //   npx tsx tests/bench/print-link.ts      prints the result JSON (a few seconds)
 import { spawn } from 'node:child_process';
@@ -34,11 +33,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { EscPosPrinter } from '../../drivers/printer/escpos-printer.ts';
+import { EscPosPrinter, MAX_COALESCED_BYTES } from '../../drivers/printer/escpos-printer.ts';
+import { DLE, EOT, GS, gsRFunction } from '../../drivers/printer/escpos-status.ts';
 import { getPrinterProfile } from '../../drivers/printer/printer-profiles.ts';
 import { encodeReceipt } from '../../drivers/printer/receipt-encoder.ts';
 import { VirtualPrinter } from '../../drivers/sim/virtual-printer.ts';
-import { VirtualPrinterDevice } from '../../drivers/sim/virtual-printer-device.ts';
+import { EscPosDecoder } from '../../drivers/sim/escpos-decoder.ts';
 import type { ByteTransport } from '../../drivers/transports/byte-transport.ts';
 import { SerialTransport } from '../../drivers/transports/serial-transport.ts';
 import { hasSocat, startPtyPair } from '../../drivers/transports/socat-pty-pair.ts';
@@ -54,7 +54,7 @@ export interface PrintLinkResult {
   readonly printerCpuBytesPerS: number;
   /** print rate / printerCpuBytesPerS: 1 means the driver kept the printer end busy all the time. */
   readonly printerSaturation: number;
-  /** Bytes per CPU second inside VirtualPrinter.write alone (decoding and printing, no port I/O). */
+  /** Bytes per CPU second a fresh VirtualPrinter takes to decode and render a round (after the timed part). */
   readonly printerDecodeBytesPerS: number;
   /** CPU ms the bench process (driver side) used per print round and per raw round (medians). */
   readonly hostCpuMsPerRound: { readonly print: number; readonly raw: number };
@@ -75,7 +75,17 @@ const PHASE_TIMEOUT_MS = 30_000;
 type ToChild = { readonly cmd: 'raw'; readonly bytes: number } | { readonly cmd: 'printer' } | { readonly cmd: 'report' } | { readonly cmd: 'exit' };
 type FromChild =
   | { readonly ready: 'open' | 'raw' | 'printer' }
-  | { readonly report: { readonly receipts: number; readonly cut: number; readonly cpuMs: number; readonly writeCpuMs: number; readonly fed: number } }
+  | {
+      readonly report: {
+        readonly cut: number;
+        /** Status queries the responder answered, and those the virtual printer finds in the same bytes. */
+        readonly queries: number;
+        readonly decodedQueries: number;
+        readonly cpuMs: number;
+        readonly decodeCpuMs: number;
+        readonly fed: number;
+      };
+    }
   | { readonly error: string };
 
 // ---------------------------------------------------------------------------------------------
@@ -86,16 +96,58 @@ const cpuMsSince = (start: NodeJS.CpuUsage): number => {
   return (used.user + used.system) / 1000;
 };
 
-/** A VirtualPrinter that adds up the CPU time spent in write(). */
-class TimedPrinter extends VirtualPrinter {
-  writeCpuMs = 0;
+/**
+ * The printer's front end: answers the status queries (DLE EOT n, GS r n) as they stream in, the
+ * way a printer's firmware answers them ahead of its print engine, all ready (DLE EOT: 0x12, GS
+ * r: 0x00). A query split across two reads is found (the last two bytes carry over). The whole
+ * stream is checked after the round by a real VirtualPrinter decode (see `report`).
+ */
+class StatusResponder {
+  queries = 0;
+  fed = 0;
+  readonly chunks: Uint8Array[] = [];
+  #b1 = -1;
+  #b2 = -1;
 
-  override write(bytes: Uint8Array, nowMs: number): Uint8Array {
-    const start = process.cpuUsage();
-    const reply = super.write(bytes, nowMs);
-    this.writeCpuMs += cpuMsSince(start);
-    return reply;
+  answer(bytes: Uint8Array): Uint8Array | null {
+    this.fed += bytes.length;
+    this.chunks.push(bytes);
+    let out: number[] | null = null;
+    let b1 = this.#b1;
+    let b2 = this.#b2;
+    for (let i = 0; i < bytes.length; i += 1) {
+      const b = bytes[i] ?? 0;
+      let reply = -1;
+      if (b1 === DLE && b2 === EOT && b >= 1 && b <= 4) reply = 0x12;
+      else if (b1 === GS && b2 === 0x72 && gsRFunction(b) !== null) reply = 0x00;
+      if (reply >= 0) {
+        (out ??= []).push(reply);
+        this.queries += 1;
+        b1 = -1;
+        b2 = -1;
+      } else {
+        b1 = b2;
+        b2 = b;
+      }
+    }
+    this.#b1 = b1;
+    this.#b2 = b2;
+    return out === null ? null : Uint8Array.from(out);
   }
+}
+
+/** Decodes a round's bytes with a fresh VirtualPrinter: the cut receipts, the status queries it saw, and its CPU ms. */
+function decodeRound(chunks: readonly Uint8Array[]): { readonly cut: number; readonly queries: number; readonly cpuMs: number } {
+  const printer = new VirtualPrinter({ paperMm: PROFILE.paperMm, columns: PROFILE.columns });
+  const start = process.cpuUsage();
+  for (const chunk of chunks) printer.write(chunk, 0);
+  const cpuMs = cpuMsSince(start);
+  const decoder = new EscPosDecoder();
+  let queries = 0;
+  for (const chunk of chunks) {
+    for (const item of decoder.push(chunk)) if (item.kind === 'status-query' && item.command !== 'asb') queries += 1;
+  }
+  return { cut: printer.receipts().filter((r) => r.cutKind === 'full').length, queries, cpuMs };
 }
 
 async function printerEnd(devicePath: string): Promise<void> {
@@ -105,14 +157,11 @@ async function printerEnd(devicePath: string): Promise<void> {
   const port = new SerialTransport({ path: devicePath, baudRate: 115_200, owner: 'the bench printer end' });
   await port.open();
   let off: (() => void) | null = null;
-  let device: VirtualPrinterDevice | null = null;
-  let printer: TimedPrinter | null = null;
+  let responder: StatusResponder | null = null;
   let cpuAtStart = process.cpuUsage();
   const stop = (): void => {
     off?.();
     off = null;
-    device?.detach();
-    device = null;
   };
   process.on('message', (message: ToChild) => {
     switch (message.cmd) {
@@ -131,19 +180,27 @@ async function printerEnd(devicePath: string): Promise<void> {
       }
       case 'printer': {
         stop();
-        const p = new TimedPrinter({ paperMm: PROFILE.paperMm, columns: PROFILE.columns });
-        printer = p;
+        const r = new StatusResponder();
+        responder = r;
         cpuAtStart = process.cpuUsage();
-        device = new VirtualPrinterDevice(port, p);
+        off = port.onData((bytes) => {
+          const reply = r.answer(bytes);
+          if (reply !== null) port.write(reply).catch((e: unknown) => send({ error: String(e) }));
+        });
         send({ ready: 'printer' });
         return;
       }
       case 'report': {
         const cpuMs = cpuMsSince(cpuAtStart);
-        const receipts = printer?.receipts() ?? [];
-        const writeCpuMs = printer?.writeCpuMs ?? 0;
-        send({ report: { receipts: receipts.length, cut: receipts.filter((r) => r.cutKind === 'full').length, cpuMs, writeCpuMs, fed: device?.counters.fed ?? 0 } });
         stop();
+        const r = responder;
+        responder = null;
+        if (r === null) {
+          send({ error: 'report without a print round' });
+          return;
+        }
+        const decoded = decodeRound(r.chunks);
+        send({ report: { cut: decoded.cut, queries: r.queries, decodedQueries: decoded.queries, cpuMs, decodeCpuMs: decoded.cpuMs, fed: r.fed } });
         return;
       }
       case 'exit':
@@ -165,6 +222,32 @@ function receiptJobs(count: number): Uint8Array[] {
     return encodeReceipt(model, PROFILE, { cut: true, barcode: `T01-${String(i + 1).padStart(6, '0')}`, qr: `https://kassa.example/r/${record.id}` });
   });
   return Array.from({ length: count }, (_, i) => distinct[i % distinct.length] ?? new Uint8Array(0));
+}
+
+/** The writes EscPosPrinter makes of jobs queued back to back: consecutive jobs up to MAX_COALESCED_BYTES. */
+function coalesced(jobs: readonly Uint8Array[]): Uint8Array[] {
+  const writes: Uint8Array[] = [];
+  let group: Uint8Array[] = [];
+  let size = 0;
+  const flush = (): void => {
+    if (group.length === 0) return;
+    const out = new Uint8Array(size);
+    let at = 0;
+    for (const j of group) {
+      out.set(j, at);
+      at += j.length;
+    }
+    writes.push(out);
+    group = [];
+    size = 0;
+  };
+  for (const job of jobs) {
+    if (size > 0 && size + job.length > MAX_COALESCED_BYTES) flush();
+    group.push(job);
+    size += job.length;
+  }
+  flush();
+  return writes;
 }
 
 function median(values: readonly number[]): number {
@@ -244,7 +327,7 @@ async function rawRound(link: ChildLink, host: ByteTransport, jobs: readonly Uin
   });
   const cpuAtStart = process.cpuUsage();
   const start = performance.now();
-  for (const job of jobs) await host.write(job);
+  for (const write of coalesced(jobs)) await host.write(write);
   await within(ack, 'the raw round');
   const ms = performance.now() - start;
   const hostCpuMs = cpuMsSince(cpuAtStart);
@@ -274,16 +357,19 @@ async function printRound(
     const m = await link.next('the printer report');
     if (!('report' in m)) throw new Error('print-link bench: expected the printer report');
     if (m.report.cut !== jobs.length) throw new Error(`print-link bench: the printer decoded ${m.report.cut} cut receipts, expected ${jobs.length}`);
+    if (m.report.queries !== m.report.decodedQueries) {
+      throw new Error(`print-link bench: the responder answered ${m.report.queries} status queries, the virtual printer finds ${m.report.decodedQueries} in the same bytes`);
+    }
     const perCpuS = (cpuMs: number): number => (cpuMs > 0 ? (m.report.fed / cpuMs) * 1000 : Number.NaN);
-    return { bytesPerS: (total / ms) * 1000, hostCpuMs, cpuBytesPerS: perCpuS(m.report.cpuMs), decodeBytesPerS: perCpuS(m.report.writeCpuMs) };
+    return { bytesPerS: (total / ms) * 1000, hostCpuMs, cpuBytesPerS: perCpuS(m.report.cpuMs), decodeBytesPerS: perCpuS(m.report.decodeCpuMs) };
   } finally {
     driver.detach();
   }
 }
 
 export async function measurePrintLink(options: PrintLinkOptions = {}): Promise<PrintLinkResult> {
-  const rounds = options.rounds ?? 7;
-  const jobsPerRound = options.jobsPerRound ?? 200;
+  const rounds = options.rounds ?? 9;
+  const jobsPerRound = options.jobsPerRound ?? 2000;
   if (!hasSocat()) throw new Error('print-link bench needs socat (apt-get install socat)');
   const dir = mkdtempSync(join(tmpdir(), 'kassa-print-link-'));
   const hostPath = join(dir, 'printer.host');
@@ -349,8 +435,8 @@ export async function measurePrintLink(options: PrintLinkOptions = {}): Promise<
       `median of ${rounds} interleaved rounds (ratio range ${Math.min(...ratios).toFixed(2)}–${Math.max(...ratios).toFixed(2)}), ` +
       `${jobsPerRound} receipts of ~${Math.round(total / jobsPerRound)} B (${(total / 1024).toFixed(0)} KiB) per round over one socat pty pair; ` +
       `print ${(printBytesPerS / 1e6).toFixed(2)} MB/s confirmed by GS r vs raw ${(rawBytesPerS / 1e6).toFixed(2)} MB/s; ` +
-      `the virtual printer (child process: decode, GC, port I/O) needs 1 CPU s per ${(ceiling / 1e6).toFixed(2)} MB ` +
-      `(${(decodeRate / 1e6).toFixed(1)} MB inside VirtualPrinter.write), so the driver kept it ${(saturation * 100).toFixed(0)} % busy; ` +
+      `the printer end (child process: answering status queries, port I/O, GC) needs 1 CPU s per ${(ceiling / 1e6).toFixed(2)} MB, so the driver kept it ${(saturation * 100).toFixed(0)} % busy ` +
+      `(decoding the same bytes afterwards, the virtual printer renders ${(decodeRate / 1e6).toFixed(1)} MB per CPU s); ` +
       `the driver side used ${hostCpuMsPerRound.print.toFixed(1)} CPU ms per print round against ${hostCpuMsPerRound.raw.toFixed(1)} per raw round` +
       (printerBound ? '; the printer end\'s ceiling bounds the print figure, not the driver' : '') +
       (driverBound ? '; the printer end waits for bytes, so the driver side\'s own work (EscPosPrinter, the replies it reads) bounds the print figure' : '');

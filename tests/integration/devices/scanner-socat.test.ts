@@ -20,7 +20,6 @@ import { hasSocat, startPtyPair } from '../../../drivers/transports/socat-pty-pa
 import type { PtyPair } from '../../../drivers/transports/socat-pty-pair.ts';
 import type { ScanEvent, ScanWarning } from '../../../src/shared/scan-event.ts';
 import { until } from '../../support/until.ts';
-import { percentile } from '../../bench/percentile.ts';
 
 const socatFound = hasSocat();
 // Shown only when skipped, so the skip names what is missing.
@@ -88,7 +87,7 @@ const CODES: Array<{ code: string; aim: string }> = [
 ];
 
 describe('SerialScanner over socat ptys', () => {
-  it.skipIf(!socatFound)(`scans written on the device end arrive in order as SCAN events, quickly${skipNote}`, async () => {
+  it.skipIf(!socatFound)(`scans written on the device end arrive in order as SCAN events, in a burst and one by one${skipNote}`, async () => {
     await plug();
     const host = serial(hostLink, 'the scanner driver');
     const device = serial(deviceLink, 'the virtual scanner');
@@ -106,21 +105,16 @@ describe('SerialScanner over socat ptys', () => {
     expect(seen.scans).toEqual(burst.map(({ code, aim }) => ({ type: 'SCAN', data: code, symbology: aim, source: 'serial' })));
     expect(seen.warnings).toEqual([]);
 
-    // Latency: device write handed to the OS → SCAN event on the host, one scan at a time.
-    const latencies: number[] = [];
-    let sentAt = 0;
-    scanner.onScan(() => latencies.push(performance.now() - sentAt));
+    // One scan at a time, each waited for (scan_to_event_p99_ms in `npm run bench` times this path).
+    let arrived = 0;
+    scanner.onScan(() => {
+      arrived += 1;
+    });
     for (let i = 0; i < 200; i++) {
-      const before = latencies.length;
-      sentAt = performance.now();
+      const before = arrived;
       await virtual.scan('6901234567892');
-      await until(() => latencies.length > before, `scan ${i + 1} of the latency run`);
+      await until(() => arrived > before, `scan ${i + 1} of 200`);
     }
-    const p50 = percentile(latencies, 50);
-    const p99 = percentile(latencies, 99);
-    process.stderr.write(`scanner-socat: write → SCAN over socat, 200 scans: p50 ${p50.toFixed(3)} ms, p99 ${p99.toFixed(3)} ms, max ${Math.max(...latencies).toFixed(3)} ms\n`);
-    // Loose bound for a shared CI machine: the 5 ms p99 target is the bench's to hold.
-    expect(p99).toBeLessThan(50);
     expect(scanner.stats()).toEqual({ scans: 260, warnings: 0, garbageBytes: 0 });
   });
 

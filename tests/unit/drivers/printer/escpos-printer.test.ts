@@ -191,6 +191,31 @@ describe('printing', () => {
     expect(order).toEqual([1, 2, 3, 4, 5]);
   });
 
+  it('a backlog goes out in few writes, each confirmed by one GS r; a drawer pulse between jobs keeps its place', async () => {
+    const r = await rig();
+    await r.driver.attach(r.pair.a);
+    const writes: Uint8Array[] = [];
+    const write = r.pair.a.write.bind(r.pair.a);
+    vi.spyOn(r.pair.a, 'write').mockImplementation((bytes: Uint8Array) => {
+      writes.push(Uint8Array.from(bytes));
+      return write(bytes);
+    });
+    const jobs = [1, 2].map((n) => r.driver.print(receipt(n).bytes, { jobId: `j${n}` }));
+    const drawer = r.driver.openDrawer({ pin: 2, onMs: 50, offMs: 500 });
+    jobs.push(...[3, 4, 5].map((n) => r.driver.print(receipt(n).bytes, { jobId: `j${n}` })));
+    await drawer;
+    expect(await finish(Promise.all(jobs))).toEqual(Array(5).fill({ outcome: 'printed' }));
+    const jobWrites = writes.filter((w) => w.length > 100);
+    expect(jobWrites).toHaveLength(2);
+    expect(jobWrites.map((w) => gsRQueriesIn(w))).toEqual([[1], [1]]);
+    // Order on the wire: receipts 1–2, the pulse (ESC p), receipts 3–5.
+    const pulseAt = writes.findIndex((w) => w[0] === 0x1b && w[1] === 0x70);
+    expect(writes.indexOf(jobWrites[0] as Uint8Array)).toBeLessThan(pulseAt);
+    expect(writes.indexOf(jobWrites[1] as Uint8Array)).toBeGreaterThan(pulseAt);
+    // The printer ran the pulse after the second receipt's cut, before the third receipt.
+    expect(r.printer.receipts().map((p) => p.pulses.length)).toEqual([0, 0, 1, 0, 0]);
+  });
+
   it('resolves unconfirmed after confirmTimeoutMs; a reply that comes later is counted as late, never taken for the next job', async () => {
     const r = await rig({ confirmTimeoutMs: 2000, replyTimeoutMs: 500, pollMs: 1000 });
     await r.driver.attach(r.pair.a);

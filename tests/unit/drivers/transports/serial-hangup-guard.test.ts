@@ -1,6 +1,7 @@
 // The guard's read on a real fd (a FIFO), with a stand-in for the unix port binding. A FIFO
 // whose writer has gone reads 0 bytes, as a hung-up tty does.
 import { execFileSync } from 'node:child_process';
+import { EventEmitter } from 'node:events';
 import { constants, mkdtempSync, rmSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
@@ -80,5 +81,40 @@ describe('hangupSafeBinding', () => {
     const { port } = await guardedFifo();
     (port as { isOpen: boolean }).isOpen = false;
     await expect(port.read(Buffer.alloc(8), 0, 8)).rejects.toMatchObject({ canceled: true });
+  });
+});
+
+// bindings-cpp 13's Poller: once(event) asks the native poller for that event, then listens.
+// The native side (uv_poll_start) watches ONLY the events of the latest call, so a read's wait
+// used to cancel a pending write's wait; the guard asks for every event someone waits for.
+class FakeUnixPoller extends EventEmitter {
+  readonly asked: number[] = [];
+
+  poll(flags = 0): void {
+    this.asked.push(flags);
+  }
+
+  override once(event: string, callback: (error: Error | null) => void): this {
+    this.poll(event === 'readable' ? 0b01 : event === 'writable' ? 0b10 : 0b100);
+    return super.once(event, callback);
+  }
+}
+
+describe('hangupSafeBinding and the poller', () => {
+  it('keeps a waiting write in the native poll when a read starts waiting, and the other way round', async () => {
+    const poller = new FakeUnixPoller();
+    const fake = { isOpen: true, fd: 99, poller, read: () => Promise.reject(new Error('unused')) };
+    const base = { list: async () => [], open: async () => fake } as unknown as typeof SerialPort.binding;
+    await (hangupSafeBinding(base).open as (o: unknown) => Promise<unknown>)({});
+    const noop = (): void => undefined;
+    poller.once('writable', noop);
+    expect(poller.asked.at(-1)).toBe(0b10);
+    poller.once('readable', noop);
+    expect(poller.asked.at(-1)).toBe(0b11);
+    poller.emit('writable', null);
+    poller.once('readable', noop);
+    expect(poller.asked.at(-1)).toBe(0b01);
+    poller.once('writable', noop);
+    expect(poller.asked.at(-1)).toBe(0b11);
   });
 });
