@@ -510,13 +510,13 @@ export class EscPosPrinter {
       this.#stats.jobsRefused += 1;
       return Promise.reject(new PrintInterruptedError('disconnected', false, id));
     }
-    if (this.#mode === 'no-status') return this.#printBlind(gen, id, Uint8Array.from(job));
+    if (this.#mode === 'no-status') return this.#printBlind(gen, id, job.slice());
     const refusal = this.#refusal();
     if (refusal !== null) {
       this.#stats.jobsRefused += 1;
       return Promise.reject(new PrintInterruptedError(refusal, false, id));
     }
-    const bytes = endsWithGsR1(job) ? Uint8Array.from(job) : concat(job, GS_R_PAPER);
+    const bytes = endsWithGsR1(job) ? job.slice() : concat(job, GS_R_PAPER);
     return new Promise<PrintResult>((resolve, reject) => {
       const entry: Job = {
         id,

@@ -26,7 +26,9 @@ import { seededRandom } from '../../src/core/seeded-random.ts';
 import { buildReceiptModel } from '../../src/domain/receipt.ts';
 import { getPrinterProfile } from '../../drivers/printer/printer-profiles.ts';
 import { encodeReceipt } from '../../drivers/printer/receipt-encoder.ts';
+import { measureBarcodePay } from './barcode-pay.ts';
 import { measurePrintLink } from './print-link.ts';
+import { measureSandboxTps } from './sandbox-tps.ts';
 import { measureScanToEvent } from './scan-to-event.ts';
 import { percentile } from './percentile.ts';
 
@@ -177,6 +179,17 @@ try {
     log('print throughput over a socat pty');
     const link = await measurePrintLink();
     emit('print_link_ratio', link.ratio, 'ratio', '≥ 0.8', link.note);
+  }
+
+  // --- barcode_pay_ms, sandbox_tps ---------------------------------------------------------------
+  // Against `kassa sandbox` in its own process, as training mode runs it (tests/bench/*.ts).
+  {
+    log('barcode payments through the payment machine, alipay-sdk and the sandbox');
+    const pay = await measureBarcodePay();
+    emit('barcode_pay_ms', pay.medianMs, 'ms', '≤ 20', pay.note);
+    log('sandbox gateway throughput');
+    const tps = await measureSandboxTps();
+    emit('sandbox_tps', tps.tps, 'tps', '≥ 500', tps.note);
   }
 
   // --- sale_commit_ratio -------------------------------------------------------------------------

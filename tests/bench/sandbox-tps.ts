@@ -22,7 +22,7 @@ const WARMUP_MS = 1_000;
 const MEASURE_MS = 3_000;
 const CODES = 6_000;
 
-interface SandboxConfig {
+export interface SandboxConfig {
   alipay: { appId: string; gateway: string; privateKeyPath: string; alipayPublicKeyPath: string };
   walletApi: string;
 }
@@ -39,7 +39,8 @@ function cpuMsOf(pid: number | undefined): number | null {
   }
 }
 
-async function startGateway(dir: string): Promise<{ config: SandboxConfig; pid: number | undefined; stop: () => Promise<void> }> {
+/** Starts `kassa sandbox` on a free port with its data in `dir`, and reads the client config it prints. */
+export async function startGateway(dir: string): Promise<{ config: SandboxConfig; pid: number | undefined; stop: () => Promise<void> }> {
   const child = spawn(process.execPath, [KASSA, '--data-dir', dir, 'sandbox', '--port', '0'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
@@ -67,7 +68,7 @@ async function startGateway(dir: string): Promise<{ config: SandboxConfig; pid: 
   };
 }
 
-async function post<T>(url: string, body: unknown): Promise<T> {
+export async function post<T>(url: string, body: unknown): Promise<T> {
   const res = await fetch(url, { method: 'POST', body: JSON.stringify(body) });
   if (res.status !== 200) throw new Error(`${url}: HTTP ${res.status} ${await res.text()}`);
   return (await res.json()) as T;
