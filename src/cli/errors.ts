@@ -20,6 +20,9 @@ const USER_ERROR_NAMES = new Set([
   'DeviceError',
   'ReceiptError',
   'TransportError',
+  'SandboxKeyError',
+  'RefundError',
+  'ManagerAuthError',
 ]);
 
 export function isUserError(err: unknown): boolean {

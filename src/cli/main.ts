@@ -5,7 +5,9 @@ import { Command, CommanderError, Option } from 'commander';
 import { registerCatalogCommands } from './commands/catalog.ts';
 import { registerDevices } from './commands/devices.ts';
 import { registerExplainCode } from './commands/explain-code.ts';
+import { registerPayments } from './commands/payments.ts';
 import { registerReceipts } from './commands/receipts.ts';
+import { registerRefund } from './commands/refund.ts';
 import { registerSalesCommands } from './commands/sales.ts';
 import { registerSandbox } from './commands/sandbox.ts';
 import { registerSim } from './commands/sim.ts';
@@ -31,6 +33,8 @@ export function buildProgram(): Command {
   registerSimulate(program);
   registerSalesCommands(program);
   registerReceipts(program);
+  registerPayments(program);
+  registerRefund(program);
   registerDevices(program);
   registerSim(program);
   registerSandbox(program);

@@ -7,6 +7,7 @@ import { DEFAULT_TAX_CLASSES, type TaxClass } from '../domain/tax-class.ts';
 import { isSupportedCurrency, parseMoney } from '../domain/money.ts';
 import { DEFAULT_SCAN_RULES, scanRulesSchema, type ScanRules } from '../domain/barcodes/classify-scan.ts';
 import { devicesSchema } from './device-config.ts';
+import { paymentsSchema } from './payments-config.ts';
 
 const decimalAmount = z
   .string()
@@ -55,6 +56,8 @@ export const configSchema = z
       })
       .default({ maxQuantity: 9999, maxWeightKg: 999.999, maxLines: 500 }),
     devices: devicesSchema,
+    /** Wallets (Alipay, WeChat Pay); absent: cash only (payments-config.ts). */
+    payments: paymentsSchema.prefault({}),
   })
   .superRefine((c, ctx) => {
     if (!c.taxClasses.some((t) => t.id === c.defaultTaxClass)) {

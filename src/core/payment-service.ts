@@ -10,8 +10,16 @@
 //   sending it again, so the machine queries and cancels (payment.machine.ts header).
 // - Recovery of attempts no running checkout owns (its snapshot was lost or discarded): a trade
 //   found paid whose sale was committed with it stays paid; a paid trade with no committed sale
-//   is reversed (cancel; refund after the 24 h cancel window); an unpaid one is cancelled or
+//   is reversed (cancel; a full refund when the wallet refuses to cancel a paid trade, e.g. past
+//   its cancel period, with a refund number fixed per trade); an unpaid one is cancelled or
 //   closed. Pending cancels and closes are retried for 24 h, then listed as `manual`.
+// - `resolve(outTradeNo)` is that recovery for one attempt; the durable cancel queue
+//   (cancel-queue.ts) calls it for each `cancel-pending` attempt on its schedule. Once the
+//   cancel window (`cancelWindowMs`, default 24 h from the attempt's creation) has passed, an
+//   outcome that would leave the attempt pending makes it `manual` instead, also when the
+//   gateway cannot be reached or the wallet is no longer configured.
+// - `onSettled` listeners hear every change of an attempt's state made here (the machine's
+//   results and recovery), so the cancel queue learns of a new pending cancel at once.
 import { ulid } from 'ulid';
 import type { PaymentEffects, PaymentResult } from '../../state-machines/payment.machine.ts';
 import type { PayRequest, PrecreateRequest, TradeRef, WalletId } from '../domain/payment.ts';
@@ -35,6 +43,11 @@ export function newOutTradeNo(terminalId: string): string {
   return `${terminalId.replace(/[^A-Za-z0-9]/g, '').slice(0, 5)}_${ulid()}`;
 }
 
+/** The refund number for reversing a trade paid with no sale: fixed per trade, ≤ 32 characters. */
+export function unwantedRefundNo(outTradeNo: string): string {
+  return `RV_${outTradeNo.replace(/[^A-Za-z0-9]/g, '').slice(-28)}`;
+}
+
 /** How long a cancel or close may still be retried before a person must reconcile it. */
 export const CANCEL_WINDOW_MS = 24 * 60 * 60 * 1000;
 
@@ -44,7 +57,11 @@ export interface PaymentServiceOptions {
   readonly providers: ReadonlyMap<WalletId, PaymentProvider>;
   readonly terminalId: string;
   readonly now?: () => Date;
+  /** From an attempt's creation until a pending cancel/close is listed as manual. Default 24 h. */
+  readonly cancelWindowMs?: number;
 }
+
+export type SettledListener = (attempt: PaymentAttempt) => void;
 
 export class PaymentService {
   readonly #db: Db;
@@ -52,17 +69,47 @@ export class PaymentService {
   readonly #providers: ReadonlyMap<WalletId, PaymentProvider>;
   readonly #terminalId: string;
   readonly #now: () => Date;
+  readonly #cancelWindowMs: number;
+  readonly #listeners = new Set<SettledListener>();
 
   constructor(options: PaymentServiceOptions) {
     this.#db = options.db;
     this.#logger = options.logger;
     this.#terminalId = options.terminalId;
     this.#now = options.now ?? (() => new Date());
+    this.#cancelWindowMs = options.cancelWindowMs ?? CANCEL_WINDOW_MS;
     this.#providers = new Map([...options.providers].map(([wallet, p]) => [wallet, recordingProvider(options.db, p, this.#now)]));
   }
 
   get wallets(): WalletId[] {
     return [...this.#providers.keys()];
+  }
+
+  /** Calls `listener` after every state change of an attempt made here; returns the unsubscribe. */
+  onSettled(listener: SettledListener): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  /** When the attempt's pending cancel/close stops being retried and becomes manual (ms since epoch). */
+  windowEndsAt(attempt: PaymentAttempt): number {
+    return Date.parse(attempt.createdAt) + this.#cancelWindowMs;
+  }
+
+  #pastWindow(a: PaymentAttempt): boolean {
+    return this.#now().getTime() >= this.windowEndsAt(a);
+  }
+
+  #settle(outTradeNo: string, state: AttemptState, fields: { tradeNo?: string | null; detail?: string | null }): PaymentAttempt {
+    const settled = settleAttempt(this.#db, outTradeNo, state, { ...fields, at: this.#at() });
+    for (const listener of this.#listeners) {
+      try {
+        listener(settled);
+      } catch (err) {
+        this.#logger.error({ err, outTradeNo }, 'a payment attempt listener failed');
+      }
+    }
+    return settled;
   }
 
   #provider(wallet: WalletId): PaymentProvider {
@@ -116,56 +163,115 @@ export class PaymentService {
     if (!getAttempt(this.#db, result.outTradeNo)) return null;
     const state = stateOf(result);
     const tradeNo = result.kind === 'paid' ? result.trade.tradeNo : null;
-    const settled = settleAttempt(this.#db, result.outTradeNo, state, { tradeNo, detail: result.message, at: this.#at() });
+    const settled = this.#settle(result.outTradeNo, state, { tradeNo, detail: result.message });
     this.#logger.info({ outTradeNo: result.outTradeNo, wallet: result.wallet, result: result.kind }, 'wallet payment attempt settled');
     return settled;
   }
 
   /**
    * Closes the loop of every attempt left open, except `running` (the attempt a restored checkout
-   * is resuming itself). Returns what became of each.
+   * is resuming itself; a function is asked before each attempt). Returns what became of each.
    */
-  async recover(running: string | null, signal?: AbortSignal): Promise<PaymentAttempt[]> {
+  async recover(running: string | null | (() => string | null), signal?: AbortSignal): Promise<PaymentAttempt[]> {
+    const owned = typeof running === 'function' ? running : () => running;
     const out: PaymentAttempt[] = [];
     for (const a of listOpenAttempts(this.#db)) {
-      if (a.outTradeNo === running) continue;
-      if (!this.#providers.has(a.wallet)) {
-        this.#logger.error({ outTradeNo: a.outTradeNo, wallet: a.wallet }, 'open payment attempt for a wallet that is no longer configured');
-        continue;
-      }
+      if (signal?.aborted) break;
+      if (a.outTradeNo === owned()) continue;
+      // Settled meanwhile (by the checkout's machine while an earlier attempt was being asked about).
+      const now = getAttempt(this.#db, a.outTradeNo);
+      if (now?.state !== 'open' && now?.state !== 'cancel-pending') continue;
       try {
-        out.push(await this.#recoverOne(a, signal));
+        out.push(await this.resolve(a.outTradeNo, signal));
       } catch (err) {
-        this.#logger.error({ outTradeNo: a.outTradeNo, err }, 'payment recovery failed; it is retried at the next start');
+        this.#logger.error({ outTradeNo: a.outTradeNo, wallet: a.wallet, err }, 'payment recovery failed; it is retried later');
       }
     }
     return out;
   }
 
+  /**
+   * Recovery for one open or cancel-pending attempt: asks the gateway and closes the trade's
+   * loop as far as it can now. Throws when the attempt is not open, or its wallet is not
+   * configured while the cancel window is still open.
+   */
+  async resolve(outTradeNo: string, signal?: AbortSignal): Promise<PaymentAttempt> {
+    const a = getAttempt(this.#db, outTradeNo);
+    if (!a) throw new Error(`there is no payment attempt ${outTradeNo}`);
+    if (a.state !== 'open' && a.state !== 'cancel-pending') return a;
+    if (!this.#providers.has(a.wallet)) {
+      const name = a.wallet === 'alipay' ? 'Alipay' : 'WeChat Pay';
+      if (this.#pastWindow(a)) {
+        return this.#settle(a.outTradeNo, 'manual', { detail: `${name} is no longer set up on this terminal and the cancel window has passed: reconcile with the bill` });
+      }
+      throw new Error(`${name} is not set up on this terminal: attempt ${a.outTradeNo} (${a.state}) cannot be resolved`);
+    }
+    try {
+      return await this.#recoverOne(a, signal);
+    } catch (err) {
+      // A provider throws only for a malformed request: retrying cannot help once the window is over.
+      if (!this.#pastWindow(a)) throw err;
+      const why = err instanceof Error ? err.message : String(err);
+      return this.#settle(a.outTradeNo, 'manual', { detail: `it could not be resolved (${why}) and the cancel window has passed: reconcile with the bill` });
+    }
+  }
+
   async #recoverOne(a: PaymentAttempt, signal?: AbortSignal): Promise<PaymentAttempt> {
     const provider = this.#provider(a.wallet);
     const trade: TradeRef = { wallet: a.wallet, outTradeNo: a.outTradeNo };
+    const tooOld = this.#pastWindow(a);
+    const pendingOr = (detail: string): PaymentAttempt =>
+      tooOld
+        ? this.#settle(a.outTradeNo, 'manual', { detail: `${detail}; the cancel window has passed: reconcile with the bill` })
+        : this.#settle(a.outTradeNo, 'cancel-pending', { detail });
     const q = await provider.query(trade, signal);
-    if (q.kind === 'unknown') return settleAttempt(this.#db, a.outTradeNo, 'cancel-pending', { detail: `the gateway could not say: ${q.reason}`, at: this.#at() });
+    if (q.kind === 'unknown') return pendingOr(`the gateway could not say: ${q.reason}`);
     if (q.kind === 'paid') {
       const sale = getSale(this.#db, a.saleId);
       if (sale?.tenders.some((t) => t.reference === q.tradeNo)) {
-        return settleAttempt(this.#db, a.outTradeNo, 'paid', { tradeNo: q.tradeNo, detail: 'paid; the sale was completed with it', at: this.#at() });
+        return this.#settle(a.outTradeNo, 'paid', { tradeNo: q.tradeNo, detail: 'paid; the sale was completed with it' });
       }
     }
-    if (q.kind === 'closed') return settleAttempt(this.#db, a.outTradeNo, a.state === 'cancel-pending' ? 'cancelled' : 'failed', { detail: 'the trade is closed: nothing was charged', at: this.#at() });
-    if (q.kind === 'not-found' && a.mode === 'barcode') return settleAttempt(this.#db, a.outTradeNo, 'failed', { detail: 'the gateway never received this payment', at: this.#at() });
+    if (q.kind === 'closed') return this.#settle(a.outTradeNo, a.state === 'cancel-pending' ? 'cancelled' : 'failed', { detail: 'the trade is closed: nothing was charged' });
+    if (q.kind === 'not-found' && a.mode === 'barcode') return this.#settle(a.outTradeNo, 'failed', { detail: 'the gateway never received this payment' });
     // Paid without a sale, or still waiting: reverse it.
-    const tooOld = this.#now().getTime() - Date.parse(a.createdAt) > CANCEL_WINDOW_MS;
     if (a.mode === 'qr' && q.kind !== 'paid' && provider.close) {
       const c = await provider.close(trade, signal);
-      if (c.kind === 'closed' || c.kind === 'not-found') return settleAttempt(this.#db, a.outTradeNo, 'expired', { detail: 'the unpaid QR code was closed', at: this.#at() });
-      return settleAttempt(this.#db, a.outTradeNo, tooOld ? 'manual' : 'cancel-pending', { detail: `closing the QR code: ${c.kind === 'failed' ? c.message : c.kind}`, at: this.#at() });
+      if (c.kind === 'closed' || c.kind === 'not-found') return this.#settle(a.outTradeNo, 'expired', { detail: 'the unpaid QR code was closed' });
+      return pendingOr(`closing the QR code: ${c.kind === 'failed' ? c.message : c.kind === 'unknown' ? c.reason : c.kind}`);
     }
     const c = await provider.cancel(trade, signal);
-    if (c.kind === 'cancelled') return settleAttempt(this.#db, a.outTradeNo, 'cancelled', { detail: c.action === 'refund' ? 'it had been paid with no sale: the money went back' : 'cancelled', at: this.#at() });
-    if (c.kind === 'retry' && !tooOld) return settleAttempt(this.#db, a.outTradeNo, 'cancel-pending', { detail: `cancel to retry: ${c.reason}`, at: this.#at() });
-    return settleAttempt(this.#db, a.outTradeNo, 'manual', { detail: c.kind === 'failed' ? c.message : 'the cancel window has passed: reconcile with the bill', at: this.#at() });
+    if (c.kind === 'cancelled') return this.#settle(a.outTradeNo, 'cancelled', { detail: c.action === 'refund' ? 'it had been paid with no sale: the money went back' : 'cancelled' });
+    if (c.kind === 'retry') return pendingOr(`cancel to retry: ${c.reason}`);
+    if (q.kind === 'paid') return this.#refundUnwanted(a, q.amount, c.message, pendingOr, signal);
+    return this.#settle(a.outTradeNo, 'manual', { detail: c.message });
+  }
+
+  /**
+   * A trade paid with no sale that can no longer be cancelled (past the wallet's cancel period,
+   * e.g. Alipay's ACQ.TRADE_CANCEL_TIME_OUT) is refunded in full. The refund number is derived
+   * from the out_trade_no, so every retry (the cancel queue, the next start) asks for the same
+   * refund and the wallet pays it back once.
+   */
+  async #refundUnwanted(a: PaymentAttempt, amount: number, cancelRefusal: string, pendingOr: (detail: string) => PaymentAttempt, signal?: AbortSignal): Promise<PaymentAttempt> {
+    const provider = this.#provider(a.wallet);
+    const r = await provider.refund(
+      {
+        wallet: a.wallet,
+        outTradeNo: a.outTradeNo,
+        outRequestNo: unwantedRefundNo(a.outTradeNo),
+        amount,
+        currency: a.currency,
+        reason: 'paid without a completed sale',
+        operatorId: 'kassa',
+      },
+      signal,
+    );
+    if (r.kind === 'refunded') {
+      return this.#settle(a.outTradeNo, 'cancelled', { detail: `it had been paid with no sale and could no longer be cancelled (${cancelRefusal}): refunded in full` });
+    }
+    if (r.kind === 'unknown') return pendingOr(`refunding a trade paid with no sale: ${r.reason}`);
+    return this.#settle(a.outTradeNo, 'manual', { detail: `paid with no sale; cancel refused (${cancelRefusal}) and refund refused (${r.message}): reconcile with the bill` });
   }
 
   #at(): string {

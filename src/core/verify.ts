@@ -3,7 +3,8 @@
 // 'sale.completed' journal row, the one stored copy) well-formed and re-added from its lines and
 // tenders (verifySaleRecord); the sales row's columns against that record field by field; the
 // sale's outbox message against its journal entry; gapless receipt numbers per terminal; and
-// every 'sale.completed' entry and 'sale' outbox message belonging to exactly one sale.
+// every 'sale.completed' entry and 'sale' outbox message belonging to exactly one sale; and the
+// refunds against their journal entries and the tenders they go back through (db/refunds.ts).
 // Everything streams: one pass over the journal, one over the sales (journal and outbox rows
 // joined by their keys), one over the sale entries, one over the outbox, so memory stays flat
 // however big the store is.
@@ -21,11 +22,12 @@ import { canonicalJson } from './db/canonical-json.ts';
 import { verifyJournal } from './db/journal.ts';
 import type { Db } from './db/open.ts';
 import { SALE_MESSAGE_TYPE } from './db/outbox.ts';
+import { verifyRefunds } from './db/refunds.ts';
 import { SALE_WITH_ENTRY_COLUMNS, SALE_WITH_ENTRY_JOIN, assembleSale, diffPaths, salePointer, splitSaleWithEntry } from './db/sales.ts';
 import type { SaleWithEntryRow } from './db/sales.ts';
 
 export interface VerifyProblem {
-  /** 'journal' | 'sale' | 'receipts' | 'outbox' | 'verify' */
+  /** 'journal' | 'sale' | 'receipts' | 'outbox' | 'refund' | 'verify' */
   readonly where: string;
   readonly seq?: number;
   readonly saleId?: string;
@@ -228,6 +230,10 @@ export function verifyStore(db: Db, options: VerifyOptions = {}): VerifyReport {
       });
     }
   }
+
+  // 5. Refunds: each row as its journal entries recorded it, none removed, no tender refunded
+  // beyond what it paid (db/refunds.ts).
+  for (const p of verifyRefunds(db)) report({ where: 'refund', ...p });
 
   let receipts = 0;
   for (const max of maxReceipt.values()) receipts += max;

@@ -57,7 +57,10 @@ export async function startGateway(dir: string): Promise<{ config: SandboxConfig
   }
   const lines = stdout.split('\n');
   const from = lines.indexOf('{');
-  const config = JSON.parse(lines.slice(from, lines.indexOf('}', from) + 1).join('\n')) as SandboxConfig;
+  const printed = JSON.parse(lines.slice(from, lines.indexOf('}', from) + 1).join('\n')) as { payments: { alipay: SandboxConfig['alipay'] } };
+  const walletApi = /^Wallet API \(plays the customer\): (\S+)$/m.exec(stdout)?.[1];
+  if (walletApi === undefined) throw new Error(`kassa sandbox printed no wallet API URL:\n${stdout}`);
+  const config: SandboxConfig = { alipay: printed.payments.alipay, walletApi };
   return {
     config,
     pid: child.pid,

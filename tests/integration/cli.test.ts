@@ -111,6 +111,10 @@ const COMMAND_HELP: Readonly<Record<string, readonly string[]>> = {
   verify: ['--json'],
   train: ['--fresh'],
   receipts: ['--json', 'reprint'],
+  payments: ['--all', '--last', '--json', 'manual', 'cancel-pending'],
+  refund: ['<receipt-no>', '--amount', '--reason', '--manager-token', 'KASSA_MANAGER_TOKEN', '--training', 'wallet first', 'kassa manager-token set'],
+  refunds: ['--pending', '--last', '--training', '--json', 'retry'],
+  'manager-token': ['--training', 'set', '--token', 'stdin'],
   devices: ['--json', '--wait', 'test-print', 'open-drawer', 'kassa.config.json'],
   sim: ['--dir', '--port', '--write-config', '--printer-profile', '--display'],
   sandbox: ['--port', '--data', '--keys'],
@@ -475,7 +479,13 @@ describe.concurrent('other commands on their own folders', SLOW, () => {
     expect(r.stderr).not.toContain('unexpected error');
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/kassa verify: ok \(1 training sales/);
-    expect(r.stdout).toMatch(/receipt 1, change/);
+    // Part cash, the rest with Alipay through the training sandbox, whose wallet plays the customer.
+    expect(r.stdout).toMatch(/wallets: Alipay and WeChat Pay go to the training sandbox at http:\/\/127\.0\.0\.1:\d+\/gateway\.do/);
+    expect(r.stdout).toMatch(/5\. Payment: ¥[\d.]+ in cash, the rest with Alipay:/);
+    expect(r.stdout).toMatch(/the customer shows an Alipay payment code \(…\d{4}, sandbox wallet/);
+    expect(r.stdout).toMatch(/Alipay paid ¥[\d.]+, trade \d+/);
+    expect(r.stdout).toMatch(/\| 支付宝 +[\d.]+/);
+    expect(r.stdout).toMatch(/receipt 1, change ¥0\.00 \(paid cash ¥[\d.]+ \+ Alipay ¥[\d.]+\)/);
     const training = /data in ([^)]+)\)/.exec(r.stdout)?.[1];
     expect(training).toBeDefined();
     expect(existsSync(training ?? dir)).toBe(false);

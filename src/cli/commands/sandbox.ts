@@ -7,9 +7,11 @@
 //   against the sandbox keeps working; the ledger is `<data dir>/sandbox/ledger.sqlite` unless
 //   --data names a file or ':memory:'.
 // - stdout carries, in order: a title line, `Gateway: <url>`, `Alipay app id: <id>`, the key
-//   paths (one `<what>: <path>` line each), `Keys: created|reused <dir>`, the client config as a
-//   pretty-printed JSON object starting with a line "{" and ending with a line "}", a usage
-//   line, and the stop hint, so a script can read the URL and the config.
+//   paths (one `<what>: <path>` line each), `Keys: created|reused <dir>`, `Wallet API: <url>`,
+//   `Control API: <url>`, the terminal config as a pretty-printed JSON object starting with a
+//   line "{" and ending with a line "}" — a `payments` block kassa.config.json accepts as it is
+//   (with `training: "configured"`, so `kassa train` uses this sandbox rather than its own) — a
+//   usage line, and the stop hint, so a script can read the URLs and the config.
 // - A first SIGINT/SIGTERM closes the server and the ledger; a second one during that falls
 //   back to Node's default and exits at once.
 import type { Command } from 'commander';
@@ -133,22 +135,17 @@ Wallet API (JSON): POST /wallet/buyers {"balance":"100.00"}, POST /wallet/codes
         say(`Sandbox private key: ${f.gatewayPrivateKey}`);
         say(`WeChat API key: ${f.wechatApiKey}`);
         say(`Keys: ${keys.created ? 'created' : 'reused'} ${f.dir}`);
-        say('Client config:');
+        say(`Wallet API (plays the customer): ${server.url}/wallet`);
+        say(`Control API (faults, ledger): ${server.url}/sandbox`);
+        say('Terminal config (the "payments" block for kassa.config.json):');
         say(
           JSON.stringify(
             {
-              alipay: {
-                appId: keys.alipayAppId,
-                gateway: server.gatewayUrl,
-                endpoint: server.url,
-                signType: 'RSA2',
-                keyType: 'PKCS1',
-                privateKeyPath: f.appPrivateKey,
-                alipayPublicKeyPath: f.gatewayPublicKey,
+              payments: {
+                alipay: { appId: keys.alipayAppId, privateKeyPath: f.appPrivateKey, alipayPublicKeyPath: f.gatewayPublicKey, gateway: server.gatewayUrl },
+                wechat: { appId: keys.wechatAppid, mchId: keys.wechatMchId, apiKeyPath: f.wechatApiKey, gateway: server.url },
+                training: 'configured',
               },
-              wechat: { appid: keys.wechatAppid, mchId: keys.wechatMchId, apiKeyPath: f.wechatApiKey, baseUrl: server.url },
-              walletApi: `${server.url}/wallet`,
-              controlApi: `${server.url}/sandbox`,
             },
             null,
             2,

@@ -27,6 +27,10 @@ export const JOURNAL_KINDS = [
   'drawer.opened',
   'drawer.left-open',
   'device.test-print',
+  'refund.requested',
+  'sale.refunded',
+  'refund.failed',
+  'refund.manual',
 ] as const;
 
 export type JournalKind = (typeof JOURNAL_KINDS)[number];

@@ -4,6 +4,7 @@
 // Kassa must never write into a schema it does not understand.
 import type Database from 'better-sqlite3';
 import { PAYMENT_ATTEMPTS_SQL } from './payment-attempts.ts';
+import { REFUNDS_SQL } from './refunds.ts';
 
 export interface Migration {
   readonly version: number;
@@ -197,6 +198,11 @@ export const MIGRATIONS: readonly Migration[] = [
     version: 3,
     name: 'wallet payment attempts',
     sql: PAYMENT_ATTEMPTS_SQL,
+  },
+  {
+    version: 4,
+    name: 'refunds',
+    sql: REFUNDS_SQL,
   },
 ];
 

@@ -9,6 +9,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { AlipaySdk } from 'alipay-sdk';
+import { parseConfig } from '../../../src/core/config.ts';
 import { afterAll, describe, expect, it } from 'vitest';
 
 const KASSA = join(resolve(import.meta.dirname, '../../..'), 'src/cli/kassa.js');
@@ -16,9 +17,11 @@ const root = mkdtempSync(join(tmpdir(), 'kassa-cli-sandbox-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
 interface Config {
-  alipay: { appId: string; gateway: string; privateKeyPath: string; alipayPublicKeyPath: string; signType: string; keyType: string };
-  wechat: { appid: string; mchId: string; apiKeyPath: string; baseUrl: string };
+  alipay: { appId: string; gateway: string; privateKeyPath: string; alipayPublicKeyPath: string };
+  wechat: { appId: string; mchId: string; apiKeyPath: string; gateway: string };
   walletApi: string;
+  /** The printed block as it is, for parseConfig. */
+  printed: unknown;
   controlApi: string;
 }
 
@@ -57,7 +60,11 @@ async function started(r: Running): Promise<{ gateway: string; config: Config }>
   const from = lines.indexOf('{');
   const to = lines.indexOf('}', from);
   if (gateway === undefined || from < 0 || to < 0) throw new Error(`unexpected output:\n${r.stdout()}`);
-  return { gateway, config: JSON.parse(lines.slice(from, to + 1).join('\n')) as Config };
+  const printed = JSON.parse(lines.slice(from, to + 1).join('\n')) as { payments: Pick<Config, 'alipay' | 'wechat'> };
+  const walletApi = /^Wallet API \(plays the customer\): (\S+)$/m.exec(r.stdout())?.[1];
+  const controlApi = /^Control API \(faults, ledger\): (\S+)$/m.exec(r.stdout())?.[1];
+  if (walletApi === undefined || controlApi === undefined) throw new Error(`no wallet or control API line:\n${r.stdout()}`);
+  return { gateway, config: { ...printed.payments, walletApi, controlApi, printed } };
 }
 
 const SLOW = { timeout: 60_000 };
@@ -73,7 +80,9 @@ describe('kassa sandbox', SLOW, () => {
       const keyDir = join(dataDir, 'sandbox');
       expect(first.stdout()).toContain(`Keys: created ${keyDir}`);
       expect(first.stdout()).toMatch(/^Alipay app id: 2021000\d{9}$/m);
-      expect(config.alipay).toMatchObject({ gateway, signType: 'RSA2', keyType: 'PKCS1', privateKeyPath: join(keyDir, 'app-private-key.pem'), alipayPublicKeyPath: join(keyDir, 'gateway-public-key.pem') });
+      expect(config.alipay).toMatchObject({ gateway, privateKeyPath: join(keyDir, 'app-private-key.pem'), alipayPublicKeyPath: join(keyDir, 'gateway-public-key.pem') });
+      // The printed block goes into kassa.config.json as it is.
+      expect(parseConfig(config.printed).payments).toMatchObject({ alipay: { appId: config.alipay.appId, gateway }, wechat: { mchId: config.wechat.mchId }, training: 'configured' });
       expect(readFileSync(config.alipay.privateKeyPath, 'utf8')).toMatch(/^-----BEGIN RSA PRIVATE KEY-----\n/);
       expect(readFileSync(config.alipay.alipayPublicKeyPath, 'utf8')).toMatch(/^-----BEGIN PUBLIC KEY-----\n/);
       const sdk = new AlipaySdk({
