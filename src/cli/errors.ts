@@ -20,6 +20,7 @@ const USER_ERROR_NAMES = new Set([
   'DeviceError',
   'ReceiptError',
   'TransportError',
+  'AlipayBillError',
   'SandboxKeyError',
   'RefundError',
   'ManagerAuthError',

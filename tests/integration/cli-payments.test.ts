@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase } from '../../src/core/db/open.ts';
 import { recordAttempt, settleAttempt } from '../../src/core/db/payment-attempts.ts';
 import { commitSale } from '../../src/core/db/sales.ts';
+import { openTrainingSandbox } from '../../src/core/payment-providers.ts';
 import { makeSale, SNAPSHOT } from '../support/sale-fixtures.ts';
 
 const KASSA = join(resolve(import.meta.dirname, '../..'), 'src/cli/kassa.js');
@@ -140,3 +141,48 @@ describe('kassa train with wallets', SLOW, () => {
     expect((JSON.parse(listed.stdout) as Array<{ state: string }>).map((a) => a.state)).toEqual(['paid', 'paid']);
   });
 });
+
+describe('kassa payments bill', SLOW, () => {
+  it("saves the Alipay bill of a day as a zip; refuses a bad date and a terminal without Alipay", async () => {
+    const dir = join(root, 'bill-terminal');
+    mkdirSync(dir, { recursive: true });
+    const sandbox = await openTrainingSandbox(join(dir, 'sandbox'), { ledger: ':memory:' });
+    try {
+      const buyer = sandbox.server.wallet.createBuyer({ balanceFen: 100_00 });
+      const code = sandbox.server.wallet.issueCode(buyer.id, 'alipay').code;
+      const alipay = sandbox.providers.get('alipay');
+      const paid = await alipay?.pay({ wallet: 'alipay', outTradeNo: 'T01_BILL1', amount: 1234, currency: 'CNY', authCode: code, subject: 'bill test', storeId: 'S1', terminalId: 'T01', operatorId: 'op' });
+      expect(paid?.kind).toBe('paid');
+      const keys = join(dir, 'sandbox');
+      writeFileSync(
+        join(dir, 'kassa.config.json'),
+        JSON.stringify({ payments: { alipay: { appId: readAppId(keys), privateKeyPath: 'sandbox/app-private-key.pem', alipayPublicKeyPath: 'sandbox/gateway-public-key.pem', gateway: sandbox.gatewayUrl } } }),
+      );
+      const today = new Date(Date.now() + 8 * 3_600_000).toISOString().slice(0, 10);
+      const out = join(root, 'bill.zip');
+      const r = await kassa(dir, 'payments', 'bill', today, '--out', out);
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stdout).toContain(`saved the Alipay trade bill of ${today}`);
+      expect([...readFileSync(out).subarray(0, 4)]).toEqual([0x50, 0x4b, 0x03, 0x04]);
+
+      const bad = await kassa(dir, 'payments', 'bill', '25-03-01');
+      expect(bad.code).toBe(2);
+      expect(bad.stderr).toContain('the date must be yyyy-MM-dd');
+      const none = await kassa(dir, 'payments', 'bill', '2999-01-01', '--out', join(root, 'none.zip'));
+      expect(none.code).toBe(1);
+      expect(none.stderr).toMatch(/Alipay has no bill for 2999-01-01/);
+      expect(existsSync(join(root, 'none.zip'))).toBe(false);
+    } finally {
+      await sandbox.close();
+    }
+    const cashOnly = join(root, 'cash-only');
+    mkdirSync(cashOnly, { recursive: true });
+    const r = await kassa(cashOnly, 'payments', 'bill', '2025-03-01');
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('payments.alipay');
+  });
+});
+
+function readAppId(keyDir: string): string {
+  return (JSON.parse(readFileSync(join(keyDir, 'sandbox.json'), 'utf8')) as { alipayAppId: string }).alipayAppId;
+}

@@ -6,13 +6,20 @@
 //
 // Decisions: read-only (the database is opened read-only and no gateway is called), so it is safe
 // while the terminal runs; the sale's receipt number is shown when the sale was completed.
+// `payments bill <date>` downloads the Alipay bill of a day or month as Alipay serves it (a zip
+// of GBK CSV files) for the manager's reconciliation; it only reads the config and the keys.
 import type { Command } from 'commander';
+import { writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { ConfigError } from '../../core/config.ts';
+import { buildPaymentProviders } from '../../core/payment-providers.ts';
+import { AlipayProvider } from '../../payments/alipay/alipay-provider.ts';
 import { formatMoney } from '../../domain/money.ts';
 import type { PaymentAttempt } from '../../core/db/payment-attempts.ts';
 import type { Db } from '../../core/db/open.ts';
 import { openExistingDatabase } from '../../core/runtime.ts';
-import { dataDirOf, printJson } from '../context.ts';
-import { parsePositiveInt } from '../errors.ts';
+import { configOf, dataDirOf, printJson } from '../context.ts';
+import { parsePositiveInt, UsageError } from '../errors.ts';
 
 /** What each state asks of a person, in the order they are listed. */
 const ATTENTION: ReadonlyArray<readonly [PaymentAttempt['state'], string]> = [
@@ -67,7 +74,7 @@ function describe(a: Listed, withState = false): string {
 }
 
 export function registerPayments(program: Command): void {
-  program
+  const payments = program
     .command('payments')
     .description('list wallet payment attempts that need attention (open, cancel pending, manual reconciliation)')
     .option('--all', 'also list the most recent settled attempts (paid, failed, cancelled, expired)')
@@ -78,7 +85,8 @@ export function registerPayments(program: Command): void {
       `
 States: open (resolved at the next start), cancel-pending (the cancel queue retries it),
 manual (reconcile with the wallet bill), paid, failed, cancelled, expired.
-Training attempts are in the training folder: kassa --data-dir <data dir>/training payments.`,
+Training attempts are in the training folder: kassa --data-dir <data dir>/training payments.
+Subcommand: bill <date> downloads the Alipay bill of a day (yyyy-MM-dd) or month (yyyy-MM).`,
     )
     .action(function (this: Command, opts: { all?: boolean; last: string; json?: boolean }) {
       const last = parsePositiveInt(opts.last, '--last', 1_000_000);
@@ -105,5 +113,24 @@ Training attempts are in the training folder: kassa --data-dir <data dir>/traini
       } finally {
         db.close();
       }
+    });
+
+  payments
+    .command('bill')
+    .description("download the Alipay bill (a zip of GBK CSV files) of a day or a month, to reconcile the terminal's trades")
+    .argument('<date>', 'yyyy-MM-dd for a day (available the next day), yyyy-MM for a month')
+    .option('--out <file>', 'where to save the zip (default: alipay-bill-<date>.zip in the current folder)')
+    .option('--type <type>', 'trade (the store\'s trades) or signcustomer (the account\'s flows)', 'trade')
+    .action(async function (this: Command, date: string, opts: { out?: string; type: string }) {
+      if (!/^\d{4}-\d{2}(-\d{2})?$/.test(date)) throw new UsageError(`the date must be yyyy-MM-dd (a day) or yyyy-MM (a month), got "${date}"`);
+      if (opts.type !== 'trade' && opts.type !== 'signcustomer') throw new UsageError(`--type must be trade or signcustomer, got "${opts.type}"`);
+      const { paths, config } = configOf(this);
+      const alipay = buildPaymentProviders(config, paths.dir).get('alipay');
+      if (!(alipay instanceof AlipayProvider)) throw new ConfigError(paths.config, ['payments.alipay: Alipay is not set up on this terminal, so it has no Alipay bill (see the README, Wallet payments)']);
+      process.stderr.write(`kassa: asking Alipay for the ${opts.type} bill of ${date}…\n`);
+      const zip = await alipay.downloadBill(date, opts.type);
+      const out = resolve(opts.out ?? `alipay-bill-${date}.zip`);
+      writeFileSync(out, zip);
+      process.stdout.write(`saved the Alipay ${opts.type} bill of ${date} (${zip.length} bytes) to ${out}\n`);
     });
 }
