@@ -19,8 +19,10 @@
 // - A write on a closed port is rejected here: serialport itself would queue it until a
 //   later 'open' and never call back.
 // - serialport's messages are plain strings (no errno), so they are matched by their text.
-// - Ports are opened through hangupSafeBinding(): without it serialport 13 spins forever on a
-//   pulled USB-serial adapter or a killed socat and never reports the disconnect.
+// - Ports are opened through unixSafeBinding() (serial-unix-binding.ts), which fixes three
+//   things in serialport 13's unix binding: it spins forever on a pulled USB-serial adapter or a
+//   killed socat, a read waiting for data can strand a write waiting for room, and every read
+//   and write takes a trip through the thread pool.
 // - A disconnect shows up once a read fails. A port that nobody reads still has serialport's
 //   read running (this transport always listens for data), so it is noticed within a poll.
 
@@ -29,7 +31,7 @@ import { SerialPort } from 'serialport';
 import type { ByteTransport, FlowControl, TransportCapabilities } from './byte-transport.ts';
 import { abortedOpen, TransportError, SingleOpen } from './byte-transport.ts';
 import { ListenerSet } from './listener-set.ts';
-import { hangupSafeBinding } from './serial-hangup-guard.ts';
+import { unixSafeBinding } from './serial-unix-binding.ts';
 import type { Claim, PortRegistry } from './port-registry.ts';
 import { portRegistry } from './port-registry.ts';
 
@@ -99,7 +101,7 @@ export class SerialTransport implements ByteTransport {
     const claim = this.config.registry.claim(serialId(resolved), this.config.owner);
     const c = this.config;
     const options = {
-      binding: hangupSafeBinding(),
+      binding: unixSafeBinding(),
       path: c.path,
       baudRate: c.baudRate,
       dataBits: c.dataBits,

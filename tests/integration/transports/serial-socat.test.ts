@@ -143,7 +143,7 @@ describe('SerialTransport over socat ptys', () => {
   });
 
   it.skipIf(!socatFound)(`notices every unplug on both ends (serialport alone spins on the hang-up)${skipNote}`, async () => {
-    // Without serial-hangup-guard about one end in four missed the unplug; eight rounds make a
+    // Without serial-unix-binding about one end in four missed the unplug; eight rounds make a
     // regression all but certain to show.
     for (let round = 0; round < 8; round++) {
       const pair = await plug();

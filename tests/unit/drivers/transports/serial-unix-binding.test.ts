@@ -1,5 +1,5 @@
-// The guard's read on a real fd (a FIFO), with a stand-in for the unix port binding. A FIFO
-// whose writer has gone reads 0 bytes, as a hung-up tty does.
+// unixSafeBinding on real fds (a FIFO), with a stand-in for the unix port binding: reads (a FIFO
+// whose writer has gone reads 0 bytes, as a hung-up tty does), writes, and the poller fix.
 import { execFileSync } from 'node:child_process';
 import { EventEmitter } from 'node:events';
 import { constants, mkdtempSync, rmSync } from 'node:fs';
@@ -9,7 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { SerialPort } from 'serialport';
-import { hangupSafeBinding } from '../../../../drivers/transports/serial-hangup-guard.ts';
+import { unixSafeBinding } from '../../../../drivers/transports/serial-unix-binding.ts';
+import { until } from '../../../support/until.ts';
 
 let dir: string;
 let fifo: string;
@@ -53,11 +54,11 @@ async function guardedFifo(): Promise<{ port: FakePort; writer: FileHandle; poll
     marker: () => 'delegated',
   };
   const base = { list: async () => [], open: async () => fake } as unknown as typeof SerialPort.binding;
-  const port = (await (hangupSafeBinding(base).open as (o: unknown) => Promise<unknown>)({})) as FakePort;
+  const port = (await (unixSafeBinding(base).open as (o: unknown) => Promise<unknown>)({})) as FakePort;
   return { port, writer, polls: () => polls };
 }
 
-describe('hangupSafeBinding', () => {
+describe('unixSafeBinding', () => {
   it('reads data, waits on the poller while there is none, and delegates everything else', async () => {
     const { port, writer, polls } = await guardedFifo();
     expect(port.marker()).toBe('delegated');
@@ -100,12 +101,12 @@ class FakeUnixPoller extends EventEmitter {
   }
 }
 
-describe('hangupSafeBinding and the poller', () => {
+describe('unixSafeBinding and the poller', () => {
   it('keeps a waiting write in the native poll when a read starts waiting, and the other way round', async () => {
     const poller = new FakeUnixPoller();
     const fake = { isOpen: true, fd: 99, poller, read: () => Promise.reject(new Error('unused')) };
     const base = { list: async () => [], open: async () => fake } as unknown as typeof SerialPort.binding;
-    await (hangupSafeBinding(base).open as (o: unknown) => Promise<unknown>)({});
+    await (unixSafeBinding(base).open as (o: unknown) => Promise<unknown>)({});
     const noop = (): void => undefined;
     poller.once('writable', noop);
     expect(poller.asked.at(-1)).toBe(0b10);
@@ -116,5 +117,55 @@ describe('hangupSafeBinding and the poller', () => {
     expect(poller.asked.at(-1)).toBe(0b01);
     poller.once('writable', noop);
     expect(poller.asked.at(-1)).toBe(0b11);
+  });
+});
+
+describe('unixSafeBinding write', () => {
+  it('writes everything in order, waiting on the poller whenever the fd is full', async () => {
+    const reader = await open(fifo, constants.O_RDONLY | constants.O_NONBLOCK);
+    const writer = await open(fifo, constants.O_WRONLY | constants.O_NONBLOCK);
+    handles.push(reader, writer);
+    let waits = 0;
+    const fake = {
+      isOpen: true,
+      fd: writer.fd,
+      poller: {
+        once(_event: string, callback: (error: Error | null) => void) {
+          waits++;
+          setTimeout(() => callback(null), 2);
+        },
+      },
+      write: () => Promise.reject(new Error('the original write must not be used')),
+    };
+    const base = { list: async () => [], open: async () => fake } as unknown as typeof SerialPort.binding;
+    const port = (await (unixSafeBinding(base).open as (o: unknown) => Promise<unknown>)({})) as { write(b: Buffer): Promise<void> };
+    // More than a pipe holds (64 KiB), so the write must wait for the reader.
+    const data = Buffer.alloc(300_000);
+    for (let i = 0; i < data.length; i++) data[i] = (i * 7) % 251;
+    const got: Buffer[] = [];
+    let stop = false;
+    const draining = (async () => {
+      while (!stop) {
+        const { bytesRead, buffer } = await reader.read(Buffer.alloc(65_536), 0, 65_536, null).catch(() => ({ bytesRead: 0, buffer: Buffer.alloc(0) }));
+        if (bytesRead > 0) got.push(buffer.subarray(0, bytesRead));
+        else await new Promise((resolve) => setTimeout(resolve, 1));
+      }
+    })();
+    await port.write(data);
+    await until(() => got.reduce((n, b) => n + b.length, 0) >= data.length, 'the reader to get every byte');
+    stop = true;
+    await draining;
+    expect(Buffer.concat(got).equals(data)).toBe(true);
+    expect(waits).toBeGreaterThan(0);
+  });
+
+  it('reports a port closed mid-write, and refuses what is not a Buffer', async () => {
+    const writer = await open(fifo, constants.O_RDWR | constants.O_NONBLOCK);
+    handles.push(writer);
+    const fake = { isOpen: true, fd: writer.fd as number | null, poller: { once(_e: string, cb: (e: Error | null) => void) { fake.fd = null; setTimeout(() => cb(null), 1); } }, write: () => Promise.reject(new Error('unused')) };
+    const base = { list: async () => [], open: async () => fake } as unknown as typeof SerialPort.binding;
+    const port = (await (unixSafeBinding(base).open as (o: unknown) => Promise<unknown>)({})) as { write(b: unknown): Promise<void> };
+    await expect(port.write('text')).rejects.toThrow(/not a Buffer/);
+    await expect(port.write(Buffer.alloc(200_000))).rejects.toThrow(/Port is not open/);
   });
 });
