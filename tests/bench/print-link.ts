@@ -112,28 +112,47 @@ class StatusResponder {
   answer(bytes: Uint8Array): Uint8Array | null {
     this.fed += bytes.length;
     this.chunks.push(bytes);
-    let out: number[] | null = null;
-    let b1 = this.#b1;
-    let b2 = this.#b2;
-    for (let i = 0; i < bytes.length; i += 1) {
-      const b = bytes[i] ?? 0;
-      let reply = -1;
-      if (b1 === DLE && b2 === EOT && b >= 1 && b <= 4) reply = 0x12;
-      else if (b1 === GS && b2 === 0x72 && gsRFunction(b) !== null) reply = 0x00;
-      if (reply >= 0) {
-        (out ??= []).push(reply);
-        this.queries += 1;
-        b1 = -1;
-        b2 = -1;
-      } else {
-        b1 = b2;
-        b2 = b;
+    const out: number[] = [];
+    // A query split over two reads starts in the previous read's last two bytes: check those
+    // starts first. The rest is found with the native indexOf for the two prefixes, in stream
+    // order, as a printer's front end matches them.
+    const carried = [this.#b1, this.#b2].filter((b) => b >= 0);
+    const head = Uint8Array.from([...carried, ...bytes.subarray(0, 2)]);
+    let from = 0;
+    for (let i = 0; i < carried.length && i + 2 < head.length; i += 1) {
+      const r = replyAt(head, i);
+      if (r !== null) {
+        out.push(r);
+        from = i + 3 - carried.length;
+        break;
       }
     }
-    this.#b1 = b1;
-    this.#b2 = b2;
-    return out === null ? null : Uint8Array.from(out);
+    let dle = bytes.indexOf(DLE, from);
+    let gs = bytes.indexOf(GS, from);
+    while (dle >= 0 || gs >= 0) {
+      const i = dle < 0 ? gs : gs < 0 ? dle : Math.min(dle, gs);
+      const r = i + 2 < bytes.length ? replyAt(bytes, i) : null;
+      const next = r === null ? i + 1 : i + 3;
+      if (r !== null) out.push(r);
+      if (dle >= 0 && dle < next) dle = bytes.indexOf(DLE, next);
+      if (gs >= 0 && gs < next) gs = bytes.indexOf(GS, next);
+    }
+    this.queries += out.length;
+    const len = bytes.length;
+    this.#b1 = len >= 2 ? (bytes[len - 2] ?? -1) : this.#b2;
+    this.#b2 = len >= 1 ? (bytes[len - 1] ?? -1) : -1;
+    return out.length === 0 ? null : Uint8Array.from(out);
   }
+}
+
+/** The reply to a status query starting at `i` (DLE EOT n: ready 0x12; GS r n: 0x00), else null. */
+function replyAt(bytes: Uint8Array, i: number): number | null {
+  const a = bytes[i];
+  const b = bytes[i + 1];
+  const n = bytes[i + 2] ?? -1;
+  if (a === DLE && b === EOT && n >= 1 && n <= 4) return 0x12;
+  if (a === GS && b === 0x72 && gsRFunction(n) !== null) return 0x00;
+  return null;
 }
 
 /** Decodes a round's bytes with a fresh VirtualPrinter: the cut receipts, the status queries it saw, and its CPU ms. */
