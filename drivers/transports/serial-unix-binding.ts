@@ -85,10 +85,20 @@ function hasUnixInternals(port: object): port is UnixPortInternals {
   return 'fd' in port && typeof candidate.poller?.once === 'function';
 }
 
+/** Ports whose last read took less than it asked for: the tty is drained, so wait before reading. */
+const drained = new WeakSet<UnixPortInternals>();
+
 async function readUntilData(port: UnixPortInternals, buffer: Buffer, offset: number, length: number): Promise<ReadResult> {
-  // Each pass returns data, throws, or waits for the poller: no spinning.
+  // Each pass returns data, throws, or waits for the poller: no spinning. A read that got less
+  // than it asked for emptied the tty, so the next one waits for the poller first instead of
+  // paying for an EAGAIN exception (the poll is level-triggered: data already there wakes it).
   for (;;) {
     if (!port.isOpen || port.fd === null) throw canceled();
+    if (drained.has(port)) {
+      drained.delete(port);
+      await waitFor(port, 'readable');
+      continue;
+    }
     let bytesRead: number | null = null;
     try {
       // Non-blocking fd: returns at once, with data or EAGAIN (fix 3).
@@ -98,10 +108,17 @@ async function readUntilData(port: UnixPortInternals, buffer: Buffer, offset: nu
       if (code !== 'EAGAIN' && code !== 'EWOULDBLOCK' && code !== 'EINTR') throw error;
     }
     if (bytesRead === 0) throw Object.assign(new Error('the line hung up (read returned end of file)'), { disconnect: true });
-    if (bytesRead !== null) return { buffer, bytesRead };
+    if (bytesRead !== null) {
+      if (bytesRead < length) drained.add(port);
+      return { buffer, bytesRead };
+    }
     if (!port.isOpen) throw canceled();
-    await new Promise<void>((resolve, reject) => port.poller.once('readable', (error) => (error ? reject(error) : resolve())));
+    await waitFor(port, 'readable');
   }
+}
+
+function waitFor(port: UnixPortInternals, event: 'readable' | 'writable'): Promise<void> {
+  return new Promise<void>((resolve, reject) => port.poller.once(event, (error) => (error ? reject(error) : resolve())));
 }
 
 async function writeAll(port: UnixPortInternals, buffer: Buffer): Promise<void> {
@@ -111,8 +128,12 @@ async function writeAll(port: UnixPortInternals, buffer: Buffer): Promise<void> 
   while (offset < buffer.length) {
     if (!port.isOpen || port.fd === null) throw new Error('Port is not open');
     try {
-      offset += writeSync(port.fd, buffer, offset, buffer.length - offset);
-      continue;
+      const wanted = buffer.length - offset;
+      const written = writeSync(port.fd, buffer, offset, wanted);
+      offset += written;
+      // All taken: done or go on. Part taken: the tty is full, wait for room without asking
+      // again for an EAGAIN exception.
+      if (written === wanted || offset >= buffer.length) continue;
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
       if (code !== 'EAGAIN' && code !== 'EWOULDBLOCK' && code !== 'EINTR') {
@@ -120,7 +141,8 @@ async function writeAll(port: UnixPortInternals, buffer: Buffer): Promise<void> 
         throw error;
       }
     }
-    await new Promise<void>((resolve, reject) => port.poller.once('writable', (error) => (error ? reject(error) : resolve())));
+    if (!port.isOpen) throw new Error('Port is not open');
+    await waitFor(port, 'writable');
   }
 }
 

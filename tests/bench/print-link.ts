@@ -23,8 +23,8 @@
 // Both processes report the CPU they used in each round (process.cpuUsage), so the note can say
 // which end bounds the print figure: the printer end when it was busy for 85 % of the round or
 // more, else the driver side's own work when it used well over a raw round's CPU.
-// Rounds are 2,000 receipts (about 2.4 MB, 60–120 ms): shorter rounds measured scheduling noise
-// on the shared 2-core VM more than the link.
+// Rounds are 5,000 receipts (about 6 MB, 150–250 ms), 21 of them: shorter or fewer rounds
+// measured the shared 2-core VM's scheduling noise more than the link.
 //
 //   npx tsx tests/bench/print-link.ts      prints the result JSON (a few seconds)
 import { spawn } from 'node:child_process';
@@ -387,8 +387,8 @@ async function printRound(
 }
 
 export async function measurePrintLink(options: PrintLinkOptions = {}): Promise<PrintLinkResult> {
-  const rounds = options.rounds ?? 9;
-  const jobsPerRound = options.jobsPerRound ?? 2000;
+  const rounds = options.rounds ?? 21;
+  const jobsPerRound = options.jobsPerRound ?? 5000;
   if (!hasSocat()) throw new Error('print-link bench needs socat (apt-get install socat)');
   const dir = mkdtempSync(join(tmpdir(), 'kassa-print-link-'));
   const hostPath = join(dir, 'printer.host');
