@@ -9,7 +9,7 @@
 //   fields, not the signed wire text).
 // - An attempt is "open" until it reaches a final state; `listOpenAttempts` is what start-up
 //   recovery works through.
-import { canonicalJson } from './canonical-json.ts';
+import { logCall, logCallOutcome, loggedCalls, PAYMENT_CALL_LOG } from './call-log.ts';
 import type { Db } from './open.ts';
 
 export type AttemptState =
@@ -196,32 +196,13 @@ export function settleAttempt(db: Db, outTradeNo: string, state: AttemptState, f
 
 /** Records a call before it is made; returns its sequence number for `recordCallOutcome`. */
 export function recordCall(db: Db, outTradeNo: string, call: string, request: unknown, at: string): number {
-  return db
-    .transaction(() => {
-      const seq = (db.prepare<[string], number>('SELECT coalesce(max(seq), 0) + 1 FROM payment_calls WHERE out_trade_no = ?').pluck().get(outTradeNo) ?? 1) as number;
-      db.prepare('INSERT INTO payment_calls (out_trade_no, seq, call, request, started_at) VALUES (?, ?, ?, ?, ?)').run(outTradeNo, seq, call, canonicalJson(request), at);
-      return seq;
-    })
-    .immediate();
+  return logCall(db, PAYMENT_CALL_LOG, outTradeNo, call, request, at);
 }
 
 export function recordCallOutcome(db: Db, outTradeNo: string, seq: number, outcome: unknown, at: string): void {
-  const changed = db
-    .prepare('UPDATE payment_calls SET response = ?, finished_at = ? WHERE out_trade_no = ? AND seq = ? AND response IS NULL')
-    .run(canonicalJson(outcome), at, outTradeNo, seq).changes;
-  if (changed !== 1) throw new PaymentRecordError(`call ${seq} of ${outTradeNo} is not waiting for an outcome`);
+  if (!logCallOutcome(db, PAYMENT_CALL_LOG, outTradeNo, seq, outcome, at)) throw new PaymentRecordError(`call ${seq} of ${outTradeNo} is not waiting for an outcome`);
 }
 
 export function callsFor(db: Db, outTradeNo: string): PaymentCall[] {
-  return (
-    db.prepare('SELECT * FROM payment_calls WHERE out_trade_no = ? ORDER BY seq').all(outTradeNo) as {
-      out_trade_no: string;
-      seq: number;
-      call: string;
-      request: string;
-      response: string | null;
-      started_at: string;
-      finished_at: string | null;
-    }[]
-  ).map((r) => ({ outTradeNo: r.out_trade_no, seq: r.seq, call: r.call, request: r.request, response: r.response, startedAt: r.started_at, finishedAt: r.finished_at }));
+  return loggedCalls(db, PAYMENT_CALL_LOG, outTradeNo).map(({ key, ...rest }) => ({ outTradeNo: key, ...rest }));
 }

@@ -21,6 +21,7 @@
 // - Functions that write open their own immediate transaction, or join the caller's.
 import { canonicalJson } from './canonical-json.ts';
 import { appendJournal, type JournalKind } from './journal.ts';
+import { logCall, logCallOutcome, loggedCalls, REFUND_CALL_LOG } from './call-log.ts';
 import type { Db } from './open.ts';
 import { enqueueOutbox } from './outbox.ts';
 
@@ -432,34 +433,15 @@ export interface RefundCall {
 
 /** Records a call before it is made; returns its sequence number for `recordRefundCallOutcome`. */
 export function recordRefundCall(db: Db, outRequestNo: string, call: string, request: unknown, at: string): number {
-  return db
-    .transaction(() => {
-      const seq = (db.prepare<[string], number>('SELECT coalesce(max(seq), 0) + 1 FROM refund_calls WHERE out_request_no = ?').pluck().get(outRequestNo) ?? 1) as number;
-      db.prepare('INSERT INTO refund_calls (out_request_no, seq, call, request, started_at) VALUES (?, ?, ?, ?, ?)').run(outRequestNo, seq, call, canonicalJson(request), at);
-      return seq;
-    })
-    .immediate();
+  return logCall(db, REFUND_CALL_LOG, outRequestNo, call, request, at);
 }
 
 export function recordRefundCallOutcome(db: Db, outRequestNo: string, seq: number, outcome: unknown, at: string): void {
-  const changed = db
-    .prepare('UPDATE refund_calls SET response = ?, finished_at = ? WHERE out_request_no = ? AND seq = ? AND response IS NULL')
-    .run(canonicalJson(outcome), at, outRequestNo, seq).changes;
-  if (changed !== 1) throw new RefundRecordError(`call ${seq} of refund ${outRequestNo} is not waiting for an outcome`);
+  if (!logCallOutcome(db, REFUND_CALL_LOG, outRequestNo, seq, outcome, at)) throw new RefundRecordError(`call ${seq} of refund ${outRequestNo} is not waiting for an outcome`);
 }
 
 export function refundCallsFor(db: Db, outRequestNo: string): RefundCall[] {
-  return (
-    db.prepare('SELECT * FROM refund_calls WHERE out_request_no = ? ORDER BY seq').all(outRequestNo) as {
-      out_request_no: string;
-      seq: number;
-      call: string;
-      request: string;
-      response: string | null;
-      started_at: string;
-      finished_at: string | null;
-    }[]
-  ).map((r) => ({ outRequestNo: r.out_request_no, seq: r.seq, call: r.call, request: r.request, response: r.response, startedAt: r.started_at, finishedAt: r.finished_at }));
+  return loggedCalls(db, REFUND_CALL_LOG, outRequestNo).map(({ key, ...rest }) => ({ outRequestNo: key, ...rest }));
 }
 
 // ---------------------------------------------------------------------------------------------

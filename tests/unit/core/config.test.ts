@@ -2,18 +2,10 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig, parseConfig } from '../../../src/core/config.ts';
+import { problemsOf } from '../../support/config-problems.ts';
+import { loadConfig, parseConfig } from '../../../src/core/config.ts';
 import { resolveDataDir } from '../../../src/core/paths.ts';
 
-function problemsOf(raw: unknown): string[] {
-  try {
-    parseConfig(raw);
-  } catch (err) {
-    expect(err).toBeInstanceOf(ConfigError);
-    return [...(err as ConfigError).problems];
-  }
-  throw new Error('expected the config to be refused');
-}
 
 describe('kassa.config.json', () => {
   it('runs with no file at all: every field has a default', () => {

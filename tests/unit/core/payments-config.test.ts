@@ -3,18 +3,10 @@
 // get are the ones written (seconds turned into the machine's milliseconds, defaults from the
 // shop's own name and terminal id).
 import { describe, expect, it } from 'vitest';
-import { ConfigError, parseConfig } from '../../../src/core/config.ts';
+import { problemsOf } from '../../support/config-problems.ts';
+import { parseConfig } from '../../../src/core/config.ts';
 import { cancelSchedule, configuredWallets, hasWallets, walletSettings } from '../../../src/core/payments-config.ts';
 
-function problemsOf(raw: unknown): string[] {
-  try {
-    parseConfig(raw);
-  } catch (err) {
-    expect(err).toBeInstanceOf(ConfigError);
-    return [...(err as ConfigError).problems];
-  }
-  throw new Error('expected the config to be refused');
-}
 
 const ALIPAY = { appId: '2021000122671080', privateKeyPath: 'keys/app.pem', alipayPublicKeyPath: 'keys/alipay.pub' };
 const WECHAT = { appId: 'wx2421b1c4370ec43b', mchId: '10000100', apiKeyPath: 'keys/wechat.key', gateway: 'http://127.0.0.1:8790' };
