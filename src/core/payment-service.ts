@@ -28,6 +28,7 @@ import {
   callsFor,
   getAttempt,
   listOpenAttempts,
+  listUnsoldPaidAttempts,
   recordAttempt,
   settleAttempt,
   type AttemptState,
@@ -170,11 +171,21 @@ export class PaymentService {
 
   /**
    * Closes the loop of every attempt left open, except `running` (the attempt a restored checkout
-   * is resuming itself; a function is asked before each attempt). Returns what became of each.
+   * is resuming itself; a function is asked before each attempt), and gives back what was paid
+   * for a sale that was never completed unless it is `openSale()` (the checkout's sale in
+   * progress, whose tenders it still holds). Returns what became of each.
    */
-  async recover(running: string | null | (() => string | null), signal?: AbortSignal): Promise<PaymentAttempt[]> {
+  async recover(running: string | null | (() => string | null), signal?: AbortSignal, openSale: () => string | null = () => null): Promise<PaymentAttempt[]> {
     const owned = typeof running === 'function' ? running : () => running;
     const out: PaymentAttempt[] = [];
+    // Money taken for a sale that is neither committed nor the checkout's open sale (the sale in
+    // progress was lost: its snapshot discarded or deleted) goes back: marked cancel-pending, it is
+    // resolved like any pending cancel (query; cancel, or refund past the cancel period).
+    for (const a of listUnsoldPaidAttempts(this.#db)) {
+      if (a.saleId === openSale() || getSale(this.#db, a.saleId) !== null) continue;
+      this.#settle(a.outTradeNo, 'cancel-pending', { detail: 'paid for a sale that was never completed: to be given back' });
+      this.#logger.warn({ outTradeNo: a.outTradeNo, wallet: a.wallet, saleId: a.saleId }, 'a wallet payment belongs to a sale that was never completed; giving it back');
+    }
     for (const a of listOpenAttempts(this.#db)) {
       if (signal?.aborted) break;
       if (a.outTradeNo === owned()) continue;
@@ -233,15 +244,21 @@ export class PaymentService {
       }
     }
     if (q.kind === 'closed') return this.#settle(a.outTradeNo, a.state === 'cancel-pending' ? 'cancelled' : 'failed', { detail: 'the trade is closed: nothing was charged' });
-    if (q.kind === 'not-found' && a.mode === 'barcode') return this.#settle(a.outTradeNo, 'failed', { detail: 'the gateway never received this payment' });
     // Paid without a sale, or still waiting: reverse it.
     if (a.mode === 'qr' && q.kind !== 'paid' && provider.close) {
       const c = await provider.close(trade, signal);
       if (c.kind === 'closed' || c.kind === 'not-found') return this.#settle(a.outTradeNo, 'expired', { detail: 'the unpaid QR code was closed' });
       return pendingOr(`closing the QR code: ${c.kind === 'failed' ? c.message : c.kind === 'unknown' ? c.reason : c.kind}`);
     }
+    // A barcode trade the gateway does not know (yet) is cancelled too, not just called failed: the
+    // pay request may still be on its way, and the cancel makes the gateway refuse it when it
+    // lands (payments.md: an unknown result is cancelled).
     const c = await provider.cancel(trade, signal);
-    if (c.kind === 'cancelled') return this.#settle(a.outTradeNo, 'cancelled', { detail: c.action === 'refund' ? 'it had been paid with no sale: the money went back' : 'cancelled' });
+    if (c.kind === 'cancelled') {
+      const detail =
+        c.action === 'refund' ? 'it had been paid with no sale: the money went back' : q.kind === 'not-found' ? 'the gateway had not received it; its number is cancelled so it can never be charged' : 'cancelled';
+      return this.#settle(a.outTradeNo, 'cancelled', { detail });
+    }
     if (c.kind === 'retry') return pendingOr(`cancel to retry: ${c.reason}`);
     if (q.kind === 'paid') return this.#refundUnwanted(a, q.amount, c.message, pendingOr, signal);
     return this.#settle(a.outTradeNo, 'manual', { detail: c.message });

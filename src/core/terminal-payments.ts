@@ -9,7 +9,7 @@
 //   only known once the checkout is started:
 //     const payments = await openPayments({ db, config, logger, dataDir });   // builds, no calls
 //     const checkout = startCheckout({ …, ...(payments ? { payments } : {}) });
-//     await payments?.start(attemptOwnedBy(checkout));   // recover(), then the cancel queue
+//     await payments?.start(checkout);   // recover(), then the cancel queue
 //   `start` resolves with what recovery made of each left-open attempt; the checkout can sell
 //   while it runs (it skips whatever the checkout owns at each step).
 // - openPayments answers null (cash only) when no wallet is configured and the sandbox is not in
@@ -62,13 +62,19 @@ export interface TerminalPayments {
    * Resolves every attempt left open except the one `running` names (PaymentService.recover),
    * then starts the cancel queue with the same exclusion. Returns what recovery made of each.
    */
-  start(running?: () => string | null): Promise<PaymentAttempt[]>;
+  /** Start-up recovery, then the cancel queue; `checkout` is the host's (its payment and open sale are left to it). */
+  start(checkout?: Pick<CheckoutService, 'actor'>): Promise<PaymentAttempt[]>;
   close(): Promise<void>;
 }
 
 /** The attempt a checkout's running payment machine owns, for `start` and the cancel queue. */
 export function attemptOwnedBy(checkout: Pick<CheckoutService, 'actor'>): () => string | null {
   return () => checkout.actor.getSnapshot().context.payment?.outTradeNo ?? null;
+}
+
+/** The sale the checkout has open (its wallet tenders are still its own), for `start`. */
+export function saleOpenIn(checkout: Pick<CheckoutService, 'actor'>): () => string | null {
+  return () => checkout.actor.getSnapshot().context.saleId;
 }
 
 export async function openPayments(options: OpenPaymentsOptions): Promise<TerminalPayments | null> {
@@ -103,10 +109,12 @@ export async function openPayments(options: OpenPaymentsOptions): Promise<Termin
       queue,
       gateway: sandbox ? 'sandbox' : 'configured',
       sandbox,
-      async start(running = () => null) {
+      async start(checkout) {
         if (started) throw new Error('wallet payments are already started');
         started = true;
-        const recovered = await service.recover(running, abort.signal);
+        const running = checkout ? attemptOwnedBy(checkout) : () => null;
+        const openSale = checkout ? saleOpenIn(checkout) : () => null;
+        const recovered = await service.recover(running, abort.signal, openSale);
         for (const a of recovered) {
           logger.warn({ outTradeNo: a.outTradeNo, wallet: a.wallet, state: a.state, detail: a.detail }, 'wallet payment left open by the last run resolved');
         }

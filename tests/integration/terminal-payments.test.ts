@@ -16,7 +16,7 @@ import { getSale } from '../../src/core/db/sales.ts';
 import { newOutTradeNo } from '../../src/core/payment-service.ts';
 import { dataPaths } from '../../src/core/paths.ts';
 import { openTerminal, type Terminal } from '../../src/core/runtime.ts';
-import { attemptOwnedBy, openPayments, type TerminalPayments } from '../../src/core/terminal-payments.ts';
+import { openPayments, type TerminalPayments } from '../../src/core/terminal-payments.ts';
 import type { PayRequest } from '../../src/domain/payment.ts';
 import { until } from '../support/until.ts';
 
@@ -151,7 +151,7 @@ describe('wallet payments on a terminal', () => {
     const run2 = await open();
     checkout = startCheckout({ db: run2.terminal.db, config, logger: run2.terminal.logger, printer: null, payments: run2.payments });
     expect(checkout.recovery).toMatchObject({ restored: true, state: 'walletPaying' });
-    const recovered = await run2.payments.start(attemptOwnedBy(checkout));
+    const recovered = await run2.payments.start(checkout);
     expect(Object.fromEntries(recovered.map((a) => [a.outTradeNo, a.state]))).toEqual({ [taken.outTradeNo]: 'cancelled', [unconfirmed.outTradeNo]: 'cancelled', [neverSent]: 'failed' });
     expect(getAttempt(run2.terminal.db, taken.outTradeNo)?.detail).toBe('it had been paid with no sale: the money went back');
     expect(wallet()?.buyer(paidNoSale.id).balanceFen).toBe(100_00);

@@ -27,7 +27,7 @@ import { DeviceManager } from '../../core/devices/device-manager.ts';
 import { textReceiptPrinter } from '../../core/receipt-printer.ts';
 import { ReceiptService } from '../../core/receipt-service.ts';
 import { openTerminal } from '../../core/runtime.ts';
-import { attemptOwnedBy, openPayments, type TerminalPayments } from '../../core/terminal-payments.ts';
+import { openPayments, type TerminalPayments } from '../../core/terminal-payments.ts';
 import { verifyStore } from '../../core/verify.ts';
 import { dataDirOf } from '../context.ts';
 
@@ -131,7 +131,7 @@ export function registerTrain(program: Command): void {
           });
           if (payments?.sandbox) say(`  wallets: Alipay and WeChat Pay go to the training sandbox at ${payments.sandbox.gatewayUrl} (no real money)`);
           else if (payments) say(`  wallets: ${payments.service.wallets.join(' and ')} on the configured gateways (payments.training is "configured")`);
-          const recovered = (await payments?.start(attemptOwnedBy(service))) ?? [];
+          const recovered = (await payments?.start(service)) ?? [];
           for (const a of recovered) say(`  a wallet payment left open by the last run (${a.outTradeNo}) was resolved: ${a.state}${a.detail ? `, ${a.detail}` : ''}`);
           if (devices) {
             devices.bindCheckout(service);

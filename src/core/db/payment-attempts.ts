@@ -8,7 +8,9 @@
 //   signatures never reach these tables (the provider's requests are the contract's plain
 //   fields, not the signed wire text).
 // - An attempt is "open" until it reaches a final state; `listOpenAttempts` is what start-up
-//   recovery works through.
+//   recovery works through. Final states stay final, with one exception: a `paid` attempt
+//   whose sale was never completed (the terminal lost the sale in progress) may still be
+//   reversed: `cancel-pending`, `cancelled` or `manual` (`listUnsoldPaidAttempts`).
 import { logCall, logCallOutcome, loggedCalls, PAYMENT_CALL_LOG } from './call-log.ts';
 import type { Db } from './open.ts';
 
@@ -167,6 +169,14 @@ export function attemptsForSale(db: Db, saleId: string): PaymentAttempt[] {
 }
 
 /** Attempts whose outcome is not settled: open, or with a cancel still to retry. */
+/** Paid attempts whose sale was never committed: money taken for a sale that is not in the books. */
+export function listUnsoldPaidAttempts(db: Db): PaymentAttempt[] {
+  return db
+    .prepare<[], AttemptRow>("SELECT a.* FROM payment_attempts a WHERE a.state = 'paid' AND NOT EXISTS (SELECT 1 FROM sales s WHERE s.id = a.sale_id) ORDER BY a.created_at")
+    .all()
+    .map(fromRow);
+}
+
 export function listOpenAttempts(db: Db): PaymentAttempt[] {
   return db.prepare<[], AttemptRow>("SELECT * FROM payment_attempts WHERE state IN ('open', 'cancel-pending') ORDER BY created_at").all().map(fromRow);
 }
@@ -183,7 +193,8 @@ export function settleAttempt(db: Db, outTradeNo: string, state: AttemptState, f
     .transaction(() => {
       const before = getAttempt(db, outTradeNo);
       if (!before) throw new PaymentRecordError(`there is no payment attempt ${outTradeNo}`);
-      if (FINAL_ATTEMPT_STATES.includes(before.state) && before.state !== state) {
+      const reversal = before.state === 'paid' && (state === 'cancel-pending' || state === 'cancelled' || state === 'manual');
+      if (FINAL_ATTEMPT_STATES.includes(before.state) && before.state !== state && !reversal) {
         throw new PaymentRecordError(`payment attempt ${outTradeNo} is already ${before.state}; it cannot become ${state}`);
       }
       db.prepare(
