@@ -152,7 +152,9 @@ describe('wallet payments on a terminal', () => {
     checkout = startCheckout({ db: run2.terminal.db, config, logger: run2.terminal.logger, printer: null, payments: run2.payments });
     expect(checkout.recovery).toMatchObject({ restored: true, state: 'walletPaying' });
     const recovered = await run2.payments.start(checkout);
-    expect(Object.fromEntries(recovered.map((a) => [a.outTradeNo, a.state]))).toEqual({ [taken.outTradeNo]: 'cancelled', [unconfirmed.outTradeNo]: 'cancelled', [neverSent]: 'failed' });
+    expect(Object.fromEntries(recovered.map((a) => [a.outTradeNo, a.state]))).toEqual({ [taken.outTradeNo]: 'cancelled', [unconfirmed.outTradeNo]: 'cancelled', [neverSent]: 'cancelled' });
+    // The one never sent is cancelled too, so its number can never be charged if a pay was on its way.
+    expect(getAttempt(run2.terminal.db, neverSent)?.detail).toContain('can never be charged');
     expect(getAttempt(run2.terminal.db, taken.outTradeNo)?.detail).toBe('it had been paid with no sale: the money went back');
     expect(wallet()?.buyer(paidNoSale.id).balanceFen).toBe(100_00);
     // The resumed payment is the machine's alone: one cancel, made by it, and the sale is still open.

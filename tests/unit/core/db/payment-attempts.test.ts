@@ -47,12 +47,16 @@ describe('payment attempts', () => {
     expect(() => recordAttempt(db, { outTradeNo: 'X', saleId: 'S', terminalId: 'T01', wallet: 'alipay', mode: 'qr', amount: 0, currency: 'CNY', at: AT })).toThrow(/positive whole number/);
   });
 
-  it('a final state is final', () => {
+  it('a final state is final, except that a paid one may still be reversed', () => {
     attempt();
     settleAttempt(db, 'T01_0001', 'paid', { tradeNo: '2025030122001', at: AT });
     expect(getAttempt(db, 'T01_0001')).toMatchObject({ state: 'paid', tradeNo: '2025030122001' });
-    expect(() => settleAttempt(db, 'T01_0001', 'cancelled', { at: AT })).toThrow('payment attempt T01_0001 is already paid; it cannot become cancelled');
+    expect(() => settleAttempt(db, 'T01_0001', 'failed', { at: AT })).toThrow('payment attempt T01_0001 is already paid; it cannot become failed');
+    expect(() => settleAttempt(db, 'T01_0001', 'expired', { at: AT })).toThrow('payment attempt T01_0001 is already paid; it cannot become expired');
     expect(listOpenAttempts(db)).toEqual([]);
+    // Paid for a sale that was never completed: given back.
+    expect(settleAttempt(db, 'T01_0001', 'cancelled', { detail: 'given back', at: AT })).toMatchObject({ state: 'cancelled', tradeNo: '2025030122001' });
+    expect(() => settleAttempt(db, 'T01_0001', 'paid', { at: AT })).toThrow('payment attempt T01_0001 is already cancelled; it cannot become paid');
     expect(() => settleAttempt(db, 'NOPE', 'paid', { at: AT })).toThrow('there is no payment attempt NOPE');
   });
 
