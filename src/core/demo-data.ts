@@ -12,7 +12,7 @@ import { finished } from 'node:stream/promises';
 import type { Writable } from 'node:stream';
 import { gtinCheckDigit } from '../domain/barcodes/gtin.ts';
 import { formatMoney, minorDigits } from '../domain/money.ts';
-import { seededRandom } from './seeded-random.ts';
+import { seededRandom } from '../shared/seeded-random.ts';
 
 export interface DemoCatalogOptions {
   /** Number of products (rows). */

@@ -8,7 +8,7 @@ import type { KassaConfig } from './config.ts';
 import { computeTotals } from '../domain/cart.ts';
 import { amountDue } from '../domain/tender.ts';
 import { encodeEmbedded } from '../domain/barcodes/embedded-barcode.ts';
-import { seededRandom } from './seeded-random.ts';
+import { seededRandom } from '../shared/seeded-random.ts';
 
 export interface SimulationOptions {
   readonly sales: number;

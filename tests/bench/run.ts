@@ -22,7 +22,7 @@ import { addItem, emptyCart } from '../../src/domain/cart.ts';
 import { applyTender, buildSaleRecord, NO_CASH_ROUNDING } from '../../src/domain/tender.ts';
 import { computeTotals } from '../../src/domain/cart.ts';
 import { money } from '../../src/domain/money.ts';
-import { seededRandom } from '../../src/core/seeded-random.ts';
+import { seededRandom } from '../../src/shared/seeded-random.ts';
 import { buildReceiptModel } from '../../src/domain/receipt.ts';
 import { getPrinterProfile } from '../../drivers/printer/printer-profiles.ts';
 import { encodeReceipt } from '../../drivers/printer/receipt-encoder.ts';

@@ -13,7 +13,7 @@ import { spawn } from 'node:child_process';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase } from '../../src/core/db/open.ts';
-import { seededRandom } from '../../src/core/seeded-random.ts';
+import { seededRandom } from '../../src/shared/seeded-random.ts';
 import { verifyStore } from '../../src/core/verify.ts';
 import type { FaultRule, FaultRuleInput } from '../../src/payments/sandbox/faults.ts';
 import type { SandboxServer } from '../../src/payments/sandbox/server.ts';

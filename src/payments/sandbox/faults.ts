@@ -21,8 +21,10 @@
 // seeded with `seed`, default 1, so a run repeats exactly).
 //
 // Decisions: rules are tried in the order they were added and the first that fires wins; every
-// matching rule counts the call either way. A `count` rule is removed once spent. The RNG is a
-// copy of src/core/seeded-random.ts (payments must not import the core, which imports them).
+// matching rule counts the call either way. A `count` rule is removed once spent. The RNG is
+// src/shared/seeded-random.ts.
+
+import { seededRandom } from '../../shared/seeded-random.ts';
 
 export const FAULT_KINDS = ['latency', 'unavailable', 'system-error', 'drop-after-commit', 'reset', 'html', 'tampered-signature'] as const;
 export type FaultKind = (typeof FAULT_KINDS)[number];
@@ -64,17 +66,6 @@ export interface FaultRule {
 
 export class FaultRuleError extends Error {
   override name = 'FaultRuleError';
-}
-
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 interface LiveRule {
@@ -148,7 +139,7 @@ export class FaultInjector {
       seen: 0,
       fired: 0,
     };
-    this.rules.push({ rule, remaining: rule.count, seen: 0, fired: 0, rng: rule.seed === null ? null : mulberry32(rule.seed) });
+    this.rules.push({ rule, remaining: rule.count, seen: 0, fired: 0, rng: rule.seed === null ? null : seededRandom(rule.seed) });
     return rule;
   }
 
