@@ -14,6 +14,7 @@ import { writeDemoCatalog } from '../../src/core/demo-data.ts';
 import { openDatabase } from '../../src/core/db/open.ts';
 import { dataPaths } from '../../src/core/paths.ts';
 import { verifyStore } from '../../src/core/verify.ts';
+import { runKillableChild } from '../support/killable-child.ts';
 import { seededRandom } from '../../src/core/sale-simulator.ts';
 
 const KILLS = Number(process.env.KASSA_CRASH_KILLS ?? 200);
@@ -32,47 +33,22 @@ interface ChildRun {
   readonly code: number | null;
 }
 
-function runAndKill(dir: string, seed: number, killAfterMs: number, afterReady: boolean): Promise<ChildRun> {
-  return new Promise((resolvePromise, reject) => {
-    const child = spawn(process.execPath, [RUN_TS, CHILD, dir, String(seed)], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let buffer = '';
-    let stderr = '';
-    let ready: ChildRun['ready'] = null;
-    let saving: string | null = null;
-    let saved: string | null = null;
-    const sold: number[] = [];
-    let timer: NodeJS.Timeout | undefined;
-    const arm = () => {
-      timer ??= setTimeout(() => child.kill('SIGKILL'), killAfterMs);
-    };
-    if (!afterReady) arm();
-    // Never wait forever: a child that hangs is a failure, not a stuck suite.
-    const guard = setTimeout(() => child.kill('SIGKILL'), 15_000);
-    child.stdout.setEncoding('utf8');
-    child.stdout.on('data', (chunk: string) => {
-      buffer += chunk;
-      let nl: number;
-      while ((nl = buffer.indexOf('\n')) >= 0) {
-        const line = buffer.slice(0, nl);
-        buffer = buffer.slice(nl + 1);
-        if (line.startsWith('SAVING ')) saving = line.slice(7);
-        else if (line.startsWith('SAVED ')) saved = line.slice(6);
-        else if (line.startsWith('SOLD ')) sold.push(Number(line.slice(5)));
-        else if (line.startsWith('READY ')) {
-          ready = JSON.parse(line.slice(6)) as ChildRun['ready'];
-          if (afterReady) arm();
-        }
-      }
-    });
-    child.stderr.setEncoding('utf8');
-    child.stderr.on('data', (c: string) => (stderr += c));
-    child.on('error', reject);
-    child.on('close', (code, signal) => {
-      clearTimeout(timer);
-      clearTimeout(guard);
-      resolvePromise({ ready, saving, saved, sold, stderr, signal, code });
-    });
+async function runAndKill(dir: string, seed: number, killAfterMs: number, afterReady: boolean): Promise<ChildRun> {
+  let ready: ChildRun['ready'] = null;
+  let saving: string | null = null;
+  let saved: string | null = null;
+  const sold: number[] = [];
+  const exit = await runKillableChild([RUN_TS, CHILD, dir, String(seed)], {
+    kill: { afterReady, ms: killAfterMs },
+    guardMs: 15_000,
+    onLine: (line) => {
+      if (line.startsWith('SAVING ')) saving = line.slice(7);
+      else if (line.startsWith('SAVED ')) saved = line.slice(6);
+      else if (line.startsWith('SOLD ')) sold.push(Number(line.slice(5)));
+      else if (line.startsWith('READY ')) ready = JSON.parse(line.slice(6)) as ChildRun['ready'];
+    },
   });
+  return { ready, saving, saved, sold, ...exit };
 }
 
 describe('crash test: SIGKILL at random points', () => {

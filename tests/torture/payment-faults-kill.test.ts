@@ -9,10 +9,10 @@
 // payment-faults.test.ts; this one proves the in-process crash is no kinder than a real one.
 //
 //   KASSA_PAYMENT_FAULT_KILLS   how many children to kill (default 24)
-import { spawn } from 'node:child_process';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase } from '../../src/core/db/open.ts';
+import { runKillableChild, type KillPlan } from '../support/killable-child.ts';
 import { seededRandom } from '../../src/shared/seeded-random.ts';
 import { verifyStore } from '../../src/core/verify.ts';
 import type { FaultRule, FaultRuleInput } from '../../src/payments/sandbox/faults.ts';
@@ -39,52 +39,29 @@ interface ChildRun {
   readonly lastStep: string | null;
 }
 
-function runChild(args: { file: string; url: string; keysDir: string; seed: number; mode: 'sell' | 'final'; kill: { afterReady: boolean; ms: number } | null }): Promise<ChildRun> {
-  return new Promise((resolvePromise, reject) => {
-    const child = spawn(process.execPath, [RUN_TS, CHILD, args.file, args.url, args.keysDir, String(args.seed), args.mode], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let buffer = '';
-    let stderr = '';
-    let ready: ChildRun['ready'] = null;
-    let readyMs: number | null = null;
-    const spawned = Date.now();
-    let steps = 0;
-    let done = false;
-    let lastStep: string | null = null;
-    const findings: string[] = [];
-    let timer: NodeJS.Timeout | undefined;
-    const arm = () => {
-      if (args.kill) timer ??= setTimeout(() => child.kill('SIGKILL'), args.kill.ms);
-    };
-    if (args.kill && !args.kill.afterReady) arm();
-    // Never wait forever: a child that hangs is a failure, not a stuck suite.
-    const guard = setTimeout(() => child.kill('SIGKILL'), 60_000);
-    child.stdout.setEncoding('utf8');
-    child.stdout.on('data', (chunk: string) => {
-      buffer += chunk;
-      let nl: number;
-      while ((nl = buffer.indexOf('\n')) >= 0) {
-        const line = buffer.slice(0, nl);
-        buffer = buffer.slice(nl + 1);
-        if (line.startsWith('READY ')) {
-          ready = JSON.parse(line.slice(6)) as ChildRun['ready'];
-          readyMs = Date.now() - spawned;
-          if (args.kill?.afterReady) arm();
-        } else if (line.startsWith('STEP ')) {
-          steps++;
-          lastStep = line;
-        } else if (line.startsWith('FINDING ')) findings.push(JSON.parse(line.slice(8)) as string);
-        else if (line.startsWith('DONE ')) done = true;
-      }
-    });
-    child.stderr.setEncoding('utf8');
-    child.stderr.on('data', (c: string) => (stderr += c));
-    child.on('error', reject);
-    child.on('close', (code, signal) => {
-      clearTimeout(timer);
-      clearTimeout(guard);
-      resolvePromise({ ready, readyMs, steps, findings, done, stderr, signal, code, lastStep });
-    });
+async function runChild(args: { file: string; url: string; keysDir: string; seed: number; mode: 'sell' | 'final'; kill: KillPlan | null }): Promise<ChildRun> {
+  let ready: ChildRun['ready'] = null;
+  let readyMs: number | null = null;
+  const spawned = Date.now();
+  let steps = 0;
+  let done = false;
+  let lastStep: string | null = null;
+  const findings: string[] = [];
+  const exit = await runKillableChild([RUN_TS, CHILD, args.file, args.url, args.keysDir, String(args.seed), args.mode], {
+    kill: args.kill,
+    guardMs: 60_000,
+    onLine: (line) => {
+      if (line.startsWith('READY ')) {
+        ready = JSON.parse(line.slice(6)) as ChildRun['ready'];
+        readyMs = Date.now() - spawned;
+      } else if (line.startsWith('STEP ')) {
+        steps++;
+        lastStep = line;
+      } else if (line.startsWith('FINDING ')) findings.push(JSON.parse(line.slice(8)) as string);
+      else if (line.startsWith('DONE ')) done = true;
+    },
   });
+  return { ready, readyMs, steps, findings, done, lastStep, ...exit };
 }
 
 const FAULTS: FaultRuleInput['fault'][] = [
