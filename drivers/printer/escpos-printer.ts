@@ -38,6 +38,10 @@
 //   whole batch unconfirmed or interrupted, so at most one batch (a dozen receipts) is
 //   reprinted, marked REPRINT, where per-receipt replies would have reprinted fewer. A single
 //   job, the common case at the counter, goes out alone with its own GS r.
+// - print() only queues: the job's bytes are scanned for status queries and copied into the
+//   write when its batch is written, while the link drains the batch before it, so a backlog
+//   of thousands of receipts starts printing at once instead of after a pass over all of them.
+//   The caller must not change a job's bytes until print() settles (as with a stream's write()).
 // - Confirmation timeout: confirmTimeoutMs after the job was handed to the OS the job resolves
 //   'unconfirmed' with the reason. Its place in the reply order is kept, so a late reply is
 //   counted (stats.lateConfirmations, a warning) and never confirms a later job.
@@ -90,7 +94,7 @@ import { drawerKick, drawerKickRealtime } from '../drawer/drawer-kick.ts';
 import type { DrawerPulse } from '../drawer/drawer-kick.ts';
 import { abortedOpen, TransportError } from '../transports/byte-transport.ts';
 import type { ByteTransport } from '../transports/byte-transport.ts';
-import { applyStatusEvent, dleEot, enableAsb, gsR, gsRFunction, READY_STATUS, realtimeQueriesIn, statusSeverity, StatusReader } from './escpos-status.ts';
+import { applyStatusEvent, asBuffer, dleEot, enableAsb, gsR, gsRFunction, READY_STATUS, realtimeQueriesIn, statusSeverity, StatusReader } from './escpos-status.ts';
 import type { DleEotN, DrawerPolarity, GsRN, PrinterStatus, StatusEvent, StatusOptions, StatusSeverity } from './escpos-status.ts';
 import type { PrinterProfile } from './printer-profiles.ts';
 import { starDrawerPulse } from './starprnt.ts';
@@ -201,10 +205,12 @@ type JobState = 'queued' | 'writing' | 'written' | 'settled';
 
 interface Job {
   readonly id: string;
+  /** The caller's bytes, not copied (see print()). */
   readonly bytes: Uint8Array;
-  readonly dleEots: readonly DleEotN[];
-  /** GS r queries in the job, the confirming GS r 1 last. */
-  readonly gsRs: readonly GsRN[];
+  /** The bytes already end with GS r 1; else the driver appends one when the job goes last in its write. */
+  readonly closed: boolean;
+  /** Bytes this job adds to a write when it goes last (with its closing GS r 1). */
+  readonly size: number;
   state: JobState;
   outcome: 'printed' | 'unconfirmed' | 'interrupted' | 'refused' | null;
   writtenAt: number;
@@ -274,12 +280,14 @@ export function describePrinterStatus(s: PrinterStatus): string {
 }
 
 /** The GS r queries (`1D 72 n`, n 1/2/'1'/'2') a byte scan finds in a job, in order. */
+const GS_R_PREFIX = Buffer.from([0x1d, 0x72]);
+
 export function gsRQueriesIn(bytes: Uint8Array): GsRN[] {
   const found: GsRN[] = [];
-  // indexOf is a native byte search: a job is scanned at memchr speed, not byte by byte in JS.
-  for (let i = bytes.indexOf(0x1d); i >= 0 && i + 2 < bytes.length; i = bytes.indexOf(0x1d, i + 1)) {
-    if (bytes[i + 1] !== 0x72) continue;
-    const f = gsRFunction(bytes[i + 2] ?? 0);
+  // A native two-byte substring search, as realtimeQueriesIn does for DLE EOT.
+  const buf = asBuffer(bytes);
+  for (let i = buf.indexOf(GS_R_PREFIX); i >= 0 && i + 2 < buf.length; i = buf.indexOf(GS_R_PREFIX, i + 1)) {
+    const f = gsRFunction(buf[i + 2] ?? 0);
     if (f !== null) {
       found.push(f);
       i += 2;
@@ -516,13 +524,14 @@ export class EscPosPrinter {
       this.#stats.jobsRefused += 1;
       return Promise.reject(new PrintInterruptedError(refusal, false, id));
     }
-    const bytes = endsWithGsR1(job) ? job.slice() : concat(job, GS_R_PAPER);
+    const closed = endsWithGsR1(job);
+    const size = closed ? job.length : job.length + GS_R_PAPER.length;
     return new Promise<PrintResult>((resolve, reject) => {
       const entry: Job = {
         id,
-        bytes,
-        dleEots: realtimeQueriesIn(bytes),
-        gsRs: gsRQueriesIn(bytes),
+        bytes: job,
+        closed,
+        size,
         state: 'queued',
         outcome: null,
         writtenAt: 0,
@@ -533,12 +542,12 @@ export class EscPosPrinter {
       this.#jobs.push(entry);
       // Jobs queued back to back share one write step, while it has not started and has room.
       const open = this.#openBatch;
-      if (open !== null && open.gen === gen && open.size + bytes.length <= MAX_COALESCED_BYTES) {
+      if (open !== null && open.gen === gen && open.size + size <= MAX_COALESCED_BYTES) {
         open.jobs.push(entry);
-        open.size += bytes.length;
+        open.size += size;
         return;
       }
-      const batch: PendingBatch = { gen, jobs: [entry], size: bytes.length };
+      const batch: PendingBatch = { gen, jobs: [entry], size };
       this.#enqueue(gen, () => this.#writeBatch(gen, batch));
       this.#openBatch = batch;
     });
@@ -616,27 +625,34 @@ export class EscPosPrinter {
       for (const j of batch) this.#fail(j, new PrintInterruptedError(refusal ?? 'disconnected', false, j.id), 'refused');
       return;
     }
-    const size = batch.reduce((sum, j) => sum + j.bytes.length, 0);
-    // Every job ends with GS r 1 (print() sees to it). In a batch only the last one is sent: the
-    // printer answers it after printing everything before it, so it confirms the whole batch.
-    const parts: Uint8Array[] = [];
-    batch.forEach((j, at) => {
-      const last = at === batch.length - 1;
-      for (const n of j.dleEots) {
+    // Every job ends with GS r 1 (its own, or the one appended here). In a batch only the last
+    // one is sent: the printer answers it after printing everything before it, so it confirms
+    // the whole batch. The queries inside each job are registered in write order.
+    const bodies: Uint8Array[] = [];
+    let size = 0;
+    for (const j of batch) {
+      const body = j.closed ? j.bytes.subarray(0, j.bytes.length - GS_R_PAPER.length) : j.bytes;
+      for (const n of realtimeQueriesIn(body)) {
         this.#reader.expect({ kind: 'dle-eot', n });
         this.#dleOwners.push(null);
       }
-      const sent = last ? j.gsRs : j.gsRs.slice(0, -1);
-      sent.forEach((n, i) => {
+      for (const n of gsRQueriesIn(body)) {
         const key = this.#newKey();
-        this.#gsROwners.set(key, { confirms: last && i === sent.length - 1 ? batch : [] });
+        this.#gsROwners.set(key, { confirms: [] });
         this.#reader.expect({ kind: 'gs-r', n, jobId: key });
-      });
-      parts.push(last ? j.bytes : j.bytes.subarray(0, j.bytes.length - GS_R_PAPER.length));
+      }
+      bodies.push(body);
+      size += body.length;
       j.state = 'writing';
-    });
+    }
+    const confirmKey = this.#newKey();
+    this.#gsROwners.set(confirmKey, { confirms: batch });
+    this.#reader.expect({ kind: 'gs-r', n: 1, jobId: confirmKey });
+    const last = batch[batch.length - 1];
+    // A lone job that already ends with GS r 1 goes out as it is; anything else is one copy.
+    const bytes = batch.length === 1 && last?.closed ? last.bytes : concatAll([...bodies, GS_R_PAPER], size + GS_R_PAPER.length);
     try {
-      await this.#write(transport, batch.length === 1 ? job.bytes : concatAll(parts, size - (batch.length - 1) * GS_R_PAPER.length));
+      await this.#write(transport, bytes);
     } catch {
       // Some of it may have reached the printer: reprinting with a REPRINT banner is the safe side.
       for (const j of batch) {

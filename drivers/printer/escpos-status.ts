@@ -94,12 +94,20 @@ export function gsRFunction(nByte: number): GsRN | null {
  * The DLE EOT queries the printer will see in `bytes` (every `10 04 n`, n 1–4), in order.
  * The printer answers these even inside image data, so a writer expect()s each of them.
  */
+const DLE_EOT = Buffer.from([DLE, EOT]);
+
+/** A Buffer over the same memory (no copy), for Buffer's native searches. */
+export function asBuffer(bytes: Uint8Array): Buffer {
+  return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
+
 export function realtimeQueriesIn(bytes: Uint8Array): DleEotN[] {
   const found: DleEotN[] = [];
-  // indexOf is a native byte search: a job is scanned at memchr speed, not byte by byte in JS.
-  for (let i = bytes.indexOf(DLE); i >= 0 && i + 2 < bytes.length; i = bytes.indexOf(DLE, i + 1)) {
-    if (bytes[i + 1] !== EOT) continue;
-    const n = bytes[i + 2];
+  // Buffer#indexOf with the two-byte prefix is a native substring search: a job is scanned at
+  // memory speed, and image data's stray DLE bytes cost nothing.
+  const buf = asBuffer(bytes);
+  for (let i = buf.indexOf(DLE_EOT); i >= 0 && i + 2 < buf.length; i = buf.indexOf(DLE_EOT, i + 1)) {
+    const n = buf[i + 2];
     if (n === 1 || n === 2 || n === 3 || n === 4) {
       found.push(n);
       i += 2;

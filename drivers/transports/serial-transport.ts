@@ -170,7 +170,8 @@ export class SerialTransport implements ByteTransport {
         reject(error);
       };
       this.pending.add(fail);
-      port.write(Buffer.from(bytes), (error) => {
+      // A view, not a copy: callers hand over the bytes and never change them afterwards.
+      port.write(Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength), (error) => {
         if (!this.pending.has(fail)) return;
         this.pending.delete(fail);
         if (error) reject(new TransportError('io', `${this.label}: write failed (${error.message})`, { cause: error }));
