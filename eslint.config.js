@@ -37,6 +37,16 @@ export default tseslint.config(
     rules: restrict(['electron', '**/electron/**', 'react', 'react-dom'], 'Only electron/ imports electron; the core is host-neutral.'),
   },
   {
+    // The renderer runs in a sandboxed browser page: it reaches the core only through PosApi.
+    files: ['src/renderer/**/*.ts', 'src/renderer/**/*.tsx'],
+    ignores: ['src/renderer/vite-env.d.ts'],
+    languageOptions: { globals: { ...globals.browser } },
+    rules: restrict(
+      [...nodeBuiltins, ...native, 'electron', 'xstate', '**/core/**', '**/drivers/**', '**/cli/**', '**/server/**', '**/state-machines/**', '**/electron/**', '**/payments/**'],
+      'The renderer imports only src/shared and src/domain (ARCHITECTURE.md §2).',
+    ),
+  },
+  {
     files: ['src/domain/**/*.ts'],
     rules: restrict(
       [...nodeBuiltins, ...native, 'electron', 'react', 'react-dom', 'xstate', '**/core/**', '**/drivers/**', '**/cli/**', '**/state-machines/**'],

@@ -1,0 +1,378 @@
+// PosApi: the one contract between the core and every surface (cashier, customer display,
+// manager), whichever host carries it: Electron IPC through the preload, or the WebSocket of
+// `kassa serve`. Requests are named, their params and results have zod schemas, and the core
+// validates every params object before a handler sees it (ARCHITECTURE.md §1, §3 rule 7).
+// Events are pushed by the core to every connected surface.
+//
+// Pure: zod and types only, so the renderer, the core and the tests all import it.
+import { z } from 'zod';
+
+export const PROTOCOL_VERSION = 1;
+
+// ---------------------------------------------------------------- envelope
+
+/** A surface asks the core something. `id` is unique per connection, chosen by the client. */
+export const requestMessage = z.object({
+  t: z.literal('req'),
+  id: z.number().int().nonnegative(),
+  name: z.string().min(1).max(64),
+  params: z.unknown(),
+});
+export type RequestMessage = z.infer<typeof requestMessage>;
+
+export const API_ERROR_CODES = [
+  /** The params failed their schema; the message names the field. */
+  'bad-request',
+  /** No request by that name. */
+  'unknown-request',
+  /** A rule said no: permission, no such sale, no printer, wallet not enabled… (cashier-readable). */
+  'refused',
+  /** The core is starting or stopping. */
+  'unavailable',
+  /** A bug: logged in the core with the request name. */
+  'internal',
+] as const;
+export type ApiErrorCode = (typeof API_ERROR_CODES)[number];
+
+export const apiError = z.object({ code: z.enum(API_ERROR_CODES), message: z.string() });
+export type ApiErrorBody = z.infer<typeof apiError>;
+
+export const replyMessage = z.discriminatedUnion('ok', [
+  z.object({ t: z.literal('res'), id: z.number().int(), ok: z.literal(true), result: z.unknown() }),
+  z.object({ t: z.literal('res'), id: z.number().int(), ok: z.literal(false), error: apiError }),
+]);
+export type ReplyMessage = z.infer<typeof replyMessage>;
+
+export const eventMessage = z.object({ t: z.literal('evt'), name: z.string(), payload: z.unknown() });
+export type EventMessage = z.infer<typeof eventMessage>;
+
+export type HostMessage = ReplyMessage | EventMessage;
+export const hostMessage = z.union([replyMessage, eventMessage]);
+
+/**
+ * What a host hands the renderer: Electron's preload exposes one as `window.pos`; browser mode
+ * builds one over a WebSocket. The renderer never knows which.
+ */
+export interface PosChannel {
+  readonly host: 'electron' | 'browser';
+  post(message: RequestMessage): void;
+  /** Every reply and event from the core; returns the unsubscribe function. */
+  subscribe(listener: (message: HostMessage) => void): () => void;
+}
+
+// ---------------------------------------------------------------- shared pieces
+
+const minor = z.number().int().safe();
+const positiveMinor = minor.positive();
+const lineNo = z.number().int().positive();
+const reason = z.string().trim().min(1, 'give a reason').max(200);
+const quantityMilli = z.number().int().positive().max(99_999_000);
+
+export const language = z.enum(['zh-CN', 'en']);
+export type Language = z.infer<typeof language>;
+export const wallet = z.enum(['alipay', 'wechat']);
+export type Wallet = z.infer<typeof wallet>;
+export const surface = z.enum(['cashier', 'customer', 'manager']);
+export type Surface = z.infer<typeof surface>;
+
+const discountInput = z.union([
+  z.object({ amount: positiveMinor }).strict(),
+  z.object({ percentBps: z.number().int().min(1).max(10_000) }).strict(),
+]);
+
+// ---------------------------------------------------------------- checkout commands
+
+/**
+ * What a surface may ask the checkout machine to do. The core stamps sale ids, trade numbers
+ * and times itself (ARCHITECTURE.md §3 rule 4): a surface never chooses them.
+ */
+export const checkoutCommand = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('SCAN'), data: z.string().min(1).max(512) }).strict(),
+  z.object({ type: z.literal('ADD'), sku: z.string().min(1).max(64), quantityMilli: quantityMilli.optional() }).strict(),
+  z.object({ type: z.literal('SET_QUANTITY'), lineNo, quantityMilli }).strict(),
+  z.object({ type: z.literal('VOID_LINE'), lineNo, reason }).strict(),
+  z.object({ type: z.literal('LINE_DISCOUNT'), lineNo, discount: discountInput.nullable(), reason }).strict(),
+  z.object({ type: z.literal('BASKET_DISCOUNT'), discount: discountInput.nullable(), reason }).strict(),
+  z.object({ type: z.literal('OVERRIDE_PRICE'), lineNo, unitPrice: minor.nonnegative(), reason }).strict(),
+  z.object({ type: z.literal('CLEAR_ERROR') }).strict(),
+  z.object({ type: z.literal('TENDER') }).strict(),
+  z.object({ type: z.literal('TENDER_CASH'), received: positiveMinor }).strict(),
+  /** Barcode pay needs the customer's code; QR pay shows a code on the customer display. */
+  z.object({ type: z.literal('PAY_WALLET'), wallet, mode: z.enum(['barcode', 'qr']), authCode: z.string().min(1).max(64).optional() }).strict(),
+  z.object({ type: z.literal('STOP_PAYMENT') }).strict(),
+  z.object({ type: z.literal('BACK') }).strict(),
+  z.object({ type: z.literal('CANCEL'), reason }).strict(),
+  z.object({ type: z.literal('PARK') }).strict(),
+  z.object({ type: z.literal('RESUME'), saleId: z.string().min(1).max(80) }).strict(),
+  z.object({ type: z.literal('RETRY') }).strict(),
+  z.object({ type: z.literal('CONTINUE_WITHOUT_RECEIPT') }).strict(),
+]);
+export type CheckoutCommand = z.infer<typeof checkoutCommand>;
+
+// ---------------------------------------------------------------- views (core → surfaces)
+
+/** The terminal as the surfaces need to know it, fetched once at start. */
+export interface TerminalInfo {
+  readonly protocol: number;
+  readonly terminalId: string;
+  readonly storeId: string;
+  readonly currency: string;
+  /** The terminal's configured language; each surface may switch its own. */
+  readonly language: Language;
+  /** Training: sales are flagged, wallets go to the sandbox. */
+  readonly training: boolean;
+  /** Wallets enabled on this terminal (empty: cash only). */
+  readonly wallets: readonly Wallet[];
+  /** Banknotes offered as quick cash amounts, minor units, smallest first. */
+  readonly quickCash: readonly number[];
+  /** One-touch items for the cashier (fruit, bags, coffee…). */
+  readonly quickKeys: readonly QuickKey[];
+  readonly host: 'electron' | 'browser';
+}
+
+export interface QuickKey {
+  readonly sku: string;
+  readonly label: string;
+  readonly price: number;
+  readonly unit: 'each' | 'kg';
+}
+
+export type CheckoutPhase =
+  /** No sale open. */
+  | 'idle'
+  /** Items being added (a lookup may be running: `busy`). */
+  | 'selling'
+  /** The printer cannot print: the cashier fixes it or continues without a receipt. */
+  | 'noPaper'
+  /** Taking money. */
+  | 'tendering'
+  /** A wallet payment is running (see `payment`). */
+  | 'paying'
+  /** Paid: committing, printing. */
+  | 'finishing'
+  /** The commit failed (disk full…): retry. */
+  | 'commitFailed'
+  | 'cancelling';
+
+export interface CartLineView {
+  readonly lineNo: number;
+  readonly sku: string;
+  readonly name: string;
+  readonly unit: 'each' | 'kg';
+  /** Items × 1000, or grams. */
+  readonly quantityMilli: number;
+  readonly unitPrice: number;
+  /** Set when the cashier overrode the price. */
+  readonly originalUnitPrice: number | null;
+  /** Line discount plus its share of the basket discount. */
+  readonly discount: number;
+  readonly discountReason: string | null;
+  /** What the customer pays for the line. */
+  readonly due: number;
+  readonly voided: boolean;
+  readonly voidReason: string | null;
+}
+
+export interface TotalsView {
+  readonly gross: number;
+  readonly discounts: number;
+  readonly tax: number;
+  readonly total: number;
+  readonly lineCount: number;
+}
+
+export interface TenderView {
+  readonly method: 'cash' | Wallet;
+  readonly amount: number;
+  readonly reference: string | null;
+}
+
+export interface DueView {
+  /** Still to pay, before cash rounding. */
+  readonly remaining: number;
+  /** What to ask in cash (rounded). */
+  readonly cashDue: number;
+  readonly paid: number;
+}
+
+export interface PaymentView {
+  readonly wallet: Wallet;
+  readonly mode: 'barcode' | 'qr';
+  readonly amount: number;
+  readonly outTradeNo: string;
+  /** QR mode: what the customer scans, once the gateway has made it. */
+  readonly qrCode: string | null;
+  /** For the cashier: "waiting for the customer to confirm"… */
+  readonly message: string;
+  readonly startedAt: string | null;
+  /** When the terminal gives up and cancels/closes the trade. */
+  readonly deadlineAt: string | null;
+  /** The cashier pressed stop (or the deadline passed): the trade is being ended. */
+  readonly stopping: boolean;
+}
+
+export interface ParkedView {
+  readonly saleId: string;
+  readonly parkedAt: string | null;
+  readonly lineCount: number;
+  readonly total: number;
+}
+
+export interface LastSaleView {
+  readonly saleId: string;
+  readonly receiptNo: number;
+  readonly total: number;
+  readonly change: number;
+  /** printed | unconfirmed | deferred | interrupted | failed | none; null while printing. */
+  readonly receipt: string | null;
+}
+
+export interface CheckoutView {
+  /** The machine's own state name, for diagnostics and tests. */
+  readonly state: string;
+  readonly phase: CheckoutPhase;
+  /** A lookup, commit, print or payment is running. */
+  readonly busy: boolean;
+  readonly saleId: string | null;
+  readonly currency: string;
+  readonly lines: readonly CartLineView[];
+  readonly basketDiscount: { readonly amount: number; readonly reason: string } | null;
+  readonly totals: TotalsView;
+  readonly tenders: readonly TenderView[];
+  readonly due: DueView | null;
+  readonly payment: PaymentView | null;
+  readonly lastPayment: { readonly kind: string; readonly wallet: Wallet; readonly message: string } | null;
+  readonly lastSale: LastSaleView | null;
+  readonly parked: readonly ParkedView[];
+  readonly printer: { readonly cannotPrint: boolean; readonly detail: string } | null;
+  /** Cashier-readable; cleared with CLEAR_ERROR. */
+  readonly error: string | null;
+  readonly notice: string | null;
+}
+
+export type CustomerPhase = 'welcome' | 'cart' | 'qr' | 'paying' | 'paid' | 'failed' | 'thanks';
+
+/** What the customer display shows: built by the core so every host shows the same. */
+export interface CustomerView {
+  readonly phase: CustomerPhase;
+  readonly currency: string;
+  /** Newest last; the display shows the tail. */
+  readonly lines: readonly { readonly name: string; readonly quantityMilli: number; readonly unit: 'each' | 'kg'; readonly due: number }[];
+  readonly total: number;
+  readonly paid: number;
+  readonly change: number | null;
+  readonly qr: { readonly wallet: Wallet; readonly payload: string; readonly amount: number; readonly deadlineAt: string | null } | null;
+  /** Short, large text: "Please scan with Alipay", "Paid, thank you". */
+  readonly message: string | null;
+}
+
+export type DeviceState = 'disconnected' | 'connecting' | 'ready' | 'degraded' | 'fault' | 'reconnecting';
+
+export interface DeviceView {
+  readonly id: string;
+  readonly type: 'printer' | 'scanner' | 'display' | 'scale' | 'drawer';
+  readonly address: string;
+  readonly state: DeviceState;
+  readonly detail: string;
+  readonly warnings: number;
+  readonly lastWarning: string | null;
+  readonly since: string | null;
+}
+
+export interface RecentSale {
+  readonly saleId: string;
+  readonly receiptNo: number;
+  readonly completedAt: string;
+  readonly total: number;
+  readonly currency: string;
+  readonly tenders: readonly TenderView[];
+  /** printed | unconfirmed | deferred | interrupted | failed | none | unknown */
+  readonly receipt: string;
+  readonly training: boolean;
+}
+
+export interface ReceiptPreview {
+  readonly saleId: string;
+  readonly receiptNo: number;
+  /** The receipt as the virtual printer decodes it, one string per printed line. */
+  readonly text: readonly string[];
+  /** A PNG of the printed slip, as a data: URL. */
+  readonly png: string;
+}
+
+export interface Notice {
+  readonly level: 'info' | 'warning' | 'error';
+  readonly message: string;
+  readonly at: string;
+}
+
+export interface SearchHitView {
+  readonly sku: string;
+  readonly name: string;
+  readonly price: number;
+  readonly unit: 'each' | 'kg';
+}
+
+// ---------------------------------------------------------------- requests
+
+const empty = z.object({}).strict();
+
+function request<P extends z.ZodType, R>(params: P): { readonly params: P; readonly result: R } {
+  return { params, result: undefined as unknown as R };
+}
+
+/**
+ * Every request a surface can make. The core's handlers are typed from this map, and so is the
+ * renderer's client: a misspelt name or a wrong params shape is a compile error on both sides.
+ */
+export const posRequests = {
+  /** Says which surface connected; answers what it needs to draw itself. */
+  'terminal.hello': request<z.ZodObject<{ surface: typeof surface }>, TerminalInfo>(z.object({ surface }).strict()),
+  'checkout.view': request<typeof empty, CheckoutView>(empty),
+  /** Applies one command; answers the view right after (effects may still be running). */
+  'checkout.send': request<z.ZodObject<{ command: typeof checkoutCommand }>, CheckoutView>(z.object({ command: checkoutCommand }).strict()),
+  'customer.view': request<typeof empty, CustomerView>(empty),
+  /** Search as you type, straight on the catalog (does not touch the sale). */
+  'catalog.search': request<z.ZodObject<{ query: z.ZodString; limit: z.ZodOptional<z.ZodNumber> }>, readonly SearchHitView[]>(
+    z.object({ query: z.string().trim().min(1, 'type something to search for').max(100), limit: z.number().int().min(1).max(50).optional() }).strict(),
+  ),
+  'sales.recent': request<z.ZodObject<{ limit: z.ZodOptional<z.ZodNumber> }>, readonly RecentSale[]>(
+    z.object({ limit: z.number().int().min(1).max(200).optional() }).strict(),
+  ),
+  'sales.receipt': request<z.ZodObject<{ saleId: z.ZodString }>, ReceiptPreview>(z.object({ saleId: z.string().min(1).max(80) }).strict()),
+  'sales.reprint': request<z.ZodObject<{ saleId: z.ZodString }>, { readonly receiptNo: number; readonly status: string; readonly detail: string | null }>(
+    z.object({ saleId: z.string().min(1).max(80) }).strict(),
+  ),
+  'devices.list': request<typeof empty, readonly DeviceView[]>(empty),
+  'devices.testPrint': request<typeof empty, { readonly status: string; readonly detail: string | null }>(empty),
+  'devices.openDrawer': request<z.ZodObject<{ reason: typeof reason }>, { readonly opened: true }>(z.object({ reason }).strict()),
+  'devices.reconnect': request<z.ZodObject<{ id: z.ZodString }>, DeviceView>(z.object({ id: z.string().min(1).max(64) }).strict()),
+} as const;
+
+export type PosRequests = typeof posRequests;
+export type RequestName = keyof PosRequests;
+export type ParamsOf<N extends RequestName> = z.input<PosRequests[N]['params']>;
+export type ResultOf<N extends RequestName> = PosRequests[N]['result'];
+
+export function isRequestName(name: string): name is RequestName {
+  return Object.prototype.hasOwnProperty.call(posRequests, name);
+}
+
+// ---------------------------------------------------------------- events
+
+/** Pushed by the core to every surface; payloads are whole views, so a surface never merges. */
+export interface PosEvents {
+  'checkout': CheckoutView;
+  'customer': CustomerView;
+  'devices': readonly DeviceView[];
+  'notice': Notice;
+}
+export type EventName = keyof PosEvents;
+
+/** The first problem zod found, named by field, for an error message a person can act on. */
+export function describeZodError(error: z.ZodError): string {
+  const issue = error.issues[0];
+  if (!issue) return 'invalid request';
+  const path = issue.path.length > 0 ? issue.path.map(String).join('.') : 'params';
+  return `${path}: ${issue.message}`;
+}
