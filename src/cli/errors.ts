@@ -24,6 +24,7 @@ const USER_ERROR_NAMES = new Set([
   'SandboxKeyError',
   'RefundError',
   'ManagerAuthError',
+  'ServeError',
 ]);
 
 export function isUserError(err: unknown): boolean {

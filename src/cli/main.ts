@@ -10,8 +10,10 @@ import { registerReceipts } from './commands/receipts.ts';
 import { registerRefund } from './commands/refund.ts';
 import { registerSalesCommands } from './commands/sales.ts';
 import { registerSandbox } from './commands/sandbox.ts';
+import { registerServe } from './commands/serve.ts';
 import { registerSim } from './commands/sim.ts';
 import { registerSimulate } from './commands/simulate.ts';
+import { registerStart } from './commands/start.ts';
 import { registerTrain } from './commands/train.ts';
 import { isUserError } from './errors.ts';
 import pkg from '../../package.json' with { type: 'json' };
@@ -39,6 +41,8 @@ export function buildProgram(): Command {
   registerSim(program);
   registerSandbox(program);
   registerTrain(program);
+  registerStart(program);
+  registerServe(program);
   return program;
 }
 

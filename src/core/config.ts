@@ -1,6 +1,13 @@
 // The terminal's configuration, `kassa.config.json` in the data dir, checked with zod. Every
 // field has a default so a fresh terminal runs with no file at all; a file with a mistake is
 // refused with messages that name the field and say what is expected, never half-applied.
+//
+// The optional `ui` block is for the terminal app's screens: quick keys (one-touch items, by
+// SKU; checked against the catalog when the screens ask, not here, because the catalog can
+// change under a running config), quick cash amounts (decimal strings like every amount in
+// the file; default the currency's common banknotes, DEFAULT_QUICK_CASH) and the display the
+// customer window goes on (an Electron display id; null: the first display that is not the
+// primary one).
 import { existsSync, readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { DEFAULT_TAX_CLASSES, type TaxClass } from '../domain/tax-class.ts';
@@ -12,6 +19,42 @@ import { paymentsSchema } from './payments-config.ts';
 const decimalAmount = z
   .string()
   .regex(/^\d+(\.\d+)?$/, 'expected a decimal amount as a string, e.g. "0.10"');
+
+/**
+ * Banknotes a customer commonly hands over, in major units, smallest first: the default quick
+ * cash amounts. Coins are left out: the cashier types odd amounts.
+ */
+export const DEFAULT_QUICK_CASH: Readonly<Record<string, readonly string[]>> = {
+  CNY: ['10', '20', '50', '100'],
+  HKD: ['20', '50', '100', '500'],
+  MOP: ['20', '50', '100', '500'],
+  TWD: ['100', '500', '1000'],
+  USD: ['5', '10', '20', '50', '100'],
+  EUR: ['5', '10', '20', '50', '100'],
+  GBP: ['5', '10', '20', '50'],
+  SGD: ['2', '5', '10', '50'],
+  JPY: ['1000', '5000', '10000'],
+  KRW: ['1000', '5000', '10000', '50000'],
+};
+
+const uiSchema = z.strictObject({
+  /** One-touch items on the cashier screen, in this order. */
+  quickKeys: z
+    .array(
+      z.strictObject({
+        sku: z.string().min(1, 'expected the SKU of a catalog product').max(64),
+        /** Shown on the key; default the product's name. */
+        label: z.string().trim().min(1, 'expected a short label, or leave it out to show the product name').max(24).optional(),
+      }),
+    )
+    .max(48, 'expected at most 48 quick keys')
+    .refine((keys) => new Set(keys.map((k) => k.sku)).size === keys.length, 'each SKU may have one quick key only')
+    .default([]),
+  /** Quick cash amounts, e.g. ["10.00", "20.00"]; default the currency's common banknotes. */
+  quickCash: z.array(decimalAmount).min(1, 'expected at least one amount, or leave quickCash out for the default').max(8, 'expected at most 8 amounts').optional(),
+  /** The Electron display id the customer window goes on; null: the first non-primary display. */
+  customerDisplay: z.number().int('expected a display id (a whole number)').nonnegative().nullable().default(null),
+});
 
 const taxClassSchema = z.strictObject({
   id: z.string().regex(/^[a-z0-9_-]{1,32}$/, 'expected 1–32 characters of a–z, 0–9, "_" or "-"'),
@@ -58,6 +101,8 @@ export const configSchema = z
     devices: devicesSchema,
     /** Wallets (Alipay, WeChat Pay); absent: cash only (payments-config.ts). */
     payments: paymentsSchema.prefault({}),
+    /** The terminal app's screens: quick keys, quick cash, the customer display. */
+    ui: uiSchema.prefault({}),
   })
   .superRefine((c, ctx) => {
     if (!c.taxClasses.some((t) => t.id === c.defaultTaxClass)) {
@@ -75,16 +120,36 @@ export const configSchema = z
         ctx.addIssue({ code: 'custom', path: ['cashRounding', 'step'], message: (err as Error).message });
       }
     }
+    c.ui.quickCash?.forEach((amount, i) => {
+      try {
+        if (parseMoney(amount, c.currency).amount < 1) throw new Error('must be at least one minor unit');
+      } catch (err) {
+        ctx.addIssue({ code: 'custom', path: ['ui', 'quickCash', i], message: (err as Error).message });
+      }
+    });
   });
 
 export type KassaConfigFile = z.input<typeof configSchema>;
 type ParsedConfig = z.output<typeof configSchema>;
 
-export interface KassaConfig extends Omit<ParsedConfig, 'cashRounding' | 'taxClasses' | 'scan'> {
+export interface QuickKeyConfig {
+  readonly sku: string;
+  readonly label?: string;
+}
+
+export interface UiConfig {
+  readonly quickKeys: readonly QuickKeyConfig[];
+  /** Minor units, smallest first, no repeats. */
+  readonly quickCash: readonly number[];
+  readonly customerDisplay: number | null;
+}
+
+export interface KassaConfig extends Omit<ParsedConfig, 'cashRounding' | 'taxClasses' | 'scan' | 'ui'> {
   readonly taxClasses: readonly TaxClass[];
   readonly scan: ScanRules;
   /** Cash rounding step in minor units (1 = none) and mode. */
   readonly cashRounding: { readonly step: number; readonly mode: 'half-up' | 'down' };
+  readonly ui: UiConfig;
 }
 
 export class ConfigError extends Error {
@@ -127,7 +192,9 @@ export function parseConfig(raw: unknown, file = 'kassa.config.json'): KassaConf
   const cashRounding = c.cashRounding
     ? { step: parseMoney(c.cashRounding.step, c.currency).amount, mode: c.cashRounding.mode }
     : { step: 1, mode: 'half-up' as const };
-  return { ...c, cashRounding, scan: c.scan as ScanRules };
+  const cash = (c.ui.quickCash ?? DEFAULT_QUICK_CASH[c.currency] ?? []).map((a) => parseMoney(a, c.currency).amount);
+  const ui: UiConfig = { ...c.ui, quickCash: [...new Set(cash)].sort((a, b) => a - b) };
+  return { ...c, cashRounding, scan: c.scan as ScanRules, ui };
 }
 
 /** Reads the config file; a missing file means all defaults. */

@@ -118,6 +118,8 @@ const COMMAND_HELP: Readonly<Record<string, readonly string[]>> = {
   devices: ['--json', '--wait', 'test-print', 'open-drawer', 'kassa.config.json'],
   sim: ['--dir', '--port', '--write-config', '--printer-profile', '--display'],
   sandbox: ['--port', '--data', '--keys'],
+  serve: ['--port', '--host', '--training', '--token-file', '--renderer-dir', '/customer', '/manager', 'npm run build:renderer', 'access token'],
+  start: ['--training', '--browser', '--port', '--host', '--token-file', '--renderer-dir', 'Electron', 'kassa serve'],
 };
 
 describe.concurrent('--help', SLOW, () => {

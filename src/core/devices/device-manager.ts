@@ -212,6 +212,29 @@ export class DeviceManager {
     return this.#view(r);
   }
 
+  /**
+   * Connects one device again now (the manager screen's "reconnect"): a device waiting to retry
+   * retries at once; a connected one (a fault that will not clear, a link that seems stuck) has
+   * its transport closed and opened again, as if the cable were pulled and plugged back in.
+   * Answers the view once the attempt is under way; 'devices' listeners hear the rest.
+   */
+  async reconnect(id: string): Promise<DeviceView> {
+    const r = this.#runners.get(id);
+    if (!r) throw new DeviceError(`there is no device "${id}" in kassa.config.json (configured: ${[...this.#runners.keys()].join(', ') || 'none'})`);
+    if (!this.#started) throw new DeviceError('the devices are not started');
+    const state = this.#view(r).state;
+    if (state === 'ready' || state === 'degraded' || state === 'fault') {
+      this.#logger.info({ device: id, state }, 'device reconnect asked for');
+      r.actor.send({ type: 'STOP', at: this.#at() });
+      this.#detach(r.config);
+      await r.link.transport.close().catch(() => undefined);
+      r.actor.send({ type: 'CONNECT', at: this.#at() });
+    } else if (state === 'reconnecting' || state === 'disconnected') {
+      r.actor.send({ type: 'CONNECT', at: this.#at() });
+    }
+    return this.#view(r);
+  }
+
   onChange(listener: (views: DeviceView[]) => void): () => void {
     this.#changeListeners.add(listener);
     return () => this.#changeListeners.delete(listener);
