@@ -1,0 +1,211 @@
+// The cashier's small dialogs. Each builds its command with commands.ts and hands it to
+// `onSubmit`, which sends it and closes the dialog only when the core took it (a refusal stays
+// visible in the error banner with the dialog still open to correct).
+import { useState } from 'react';
+import type { CartLineView, CheckoutCommand, CheckoutView } from '../../shared/api.ts';
+import { usePos } from '../app/pos-context.tsx';
+import { Dialog } from '../components/Dialog.tsx';
+import { ReasonField } from '../components/ReasonField.tsx';
+import { amountInputText, formatAmount, formatUnitPrice, quantityInputText, type Parsed } from '../format.ts';
+import type { MessageKey } from '../i18n/messages.ts';
+import { TID } from '../testids.ts';
+import { cancelCommand, discountCommand, priceCommand, quantityCommand, removeDiscountCommand, voidCommand, weighCommand, type DiscountMode } from './commands.ts';
+import { CASHIER_KEYS, shortcutRows, type CashierScreen } from './shortcuts.ts';
+
+type Submit = (parsed: Parsed<CheckoutCommand>) => Promise<void>;
+
+interface Common {
+  readonly onClose: () => void;
+  readonly onSubmit: Submit;
+}
+
+/** Shows a parse error in the dialog itself; sends otherwise. */
+function useSubmit(onSubmit: Submit): { error: string | null; submit: (parsed: Parsed<CheckoutCommand>) => void } {
+  const { t } = usePos();
+  const [error, setError] = useState<string | null>(null);
+  return {
+    error,
+    submit: (parsed) => {
+      if (!parsed.ok) {
+        setError(t(parsed.error, parsed.params));
+        return;
+      }
+      setError(null);
+      void onSubmit(parsed);
+    },
+  };
+}
+
+export function QuantityDialog({ line, onClose, onSubmit }: Common & { readonly line: CartLineView }) {
+  const { t } = usePos();
+  const [text, setText] = useState(quantityInputText(line.quantityMilli, line.unit));
+  const { error, submit } = useSubmit(onSubmit);
+  return (
+    <Dialog title={t('dialog.quantity.title', { name: line.name })} onClose={onClose} onConfirm={() => submit(quantityCommand(line, text))} error={error}>
+      <label className="field-label">
+        {line.unit === 'kg' ? t('dialog.quantity.kilos') : t('dialog.quantity.items')}
+        <input className="input input-amount" type="text" inputMode="decimal" autoComplete="off" value={text} data-testid={TID.dialogInput} onChange={(e) => setText(e.target.value)} />
+      </label>
+    </Dialog>
+  );
+}
+
+export function WeighDialog({ item, currency, onClose, onSubmit }: Common & { readonly item: { readonly sku: string; readonly name: string; readonly price: number }; readonly currency: string }) {
+  const { t } = usePos();
+  const [text, setText] = useState('');
+  const { error, submit } = useSubmit(onSubmit);
+  return (
+    <Dialog title={t('dialog.weigh.title', { name: item.name })} onClose={onClose} onConfirm={() => submit(weighCommand(item.sku, text))} error={error}>
+      <p className="muted">{t('dialog.weigh.price', { price: formatAmount(item.price, currency) })}</p>
+      <label className="field-label">
+        {t('dialog.quantity.kilos')}
+        <input className="input input-amount" type="text" inputMode="decimal" autoComplete="off" value={text} placeholder="0.500" data-testid={TID.dialogInput} onChange={(e) => setText(e.target.value)} />
+      </label>
+    </Dialog>
+  );
+}
+
+const VOID_REASONS: readonly MessageKey[] = ['reason.customer', 'reason.wrongItem', 'reason.damaged'];
+const DISCOUNT_REASONS: readonly MessageKey[] = ['reason.damaged', 'reason.loyalty', 'reason.manager'];
+const PRICE_REASONS: readonly MessageKey[] = ['reason.priceTag', 'reason.damaged', 'reason.manager'];
+const CANCEL_REASONS: readonly MessageKey[] = ['reason.customer', 'reason.noPay', 'reason.wrongItem'];
+
+export function VoidDialog({ line, onClose, onSubmit }: Common & { readonly line: CartLineView }) {
+  const { t } = usePos();
+  const [reason, setReason] = useState('');
+  const { error, submit } = useSubmit(onSubmit);
+  return (
+    <Dialog
+      title={t('dialog.void.title', { no: line.lineNo, name: line.name })}
+      onClose={onClose}
+      onConfirm={() => submit(voidCommand(line.lineNo, reason))}
+      confirmLabel={t('key.void')}
+      confirmDanger
+      error={error}
+    >
+      <ReasonField value={reason} onChange={setReason} presets={VOID_REASONS} />
+    </Dialog>
+  );
+}
+
+export function DiscountDialog({ line, view, onClose, onSubmit }: Common & { readonly line: CartLineView | null; readonly view: CheckoutView }) {
+  const { t } = usePos();
+  const [mode, setMode] = useState<DiscountMode>('percent');
+  const [value, setValue] = useState('');
+  const existingReason = line ? line.discountReason : (view.basketDiscount?.reason ?? null);
+  const [reason, setReason] = useState('');
+  const { error, submit } = useSubmit(onSubmit);
+  const lineNo = line?.lineNo ?? null;
+  const title = line ? t('dialog.lineDiscount.title', { no: line.lineNo, name: line.name }) : t('dialog.basketDiscount.title');
+  return (
+    <Dialog
+      title={title}
+      onClose={onClose}
+      onConfirm={() => submit(discountCommand(lineNo, mode, value, reason, view.currency))}
+      error={error}
+      extra={
+        existingReason !== null ? (
+          <button type="button" className="btn btn-danger" data-testid={TID.discountRemove} onClick={() => submit(removeDiscountCommand(lineNo, reason.trim() === '' ? existingReason : reason))}>
+            {t('dialog.discount.remove')}
+          </button>
+        ) : undefined
+      }
+    >
+      <div className="segmented" role="group">
+        <button type="button" className={mode === 'percent' ? 'seg on' : 'seg'} aria-pressed={mode === 'percent'} data-testid={TID.discountModePercent} onClick={() => setMode('percent')}>
+          {t('dialog.discount.percent')} %
+        </button>
+        <button type="button" className={mode === 'amount' ? 'seg on' : 'seg'} aria-pressed={mode === 'amount'} data-testid={TID.discountModeAmount} onClick={() => setMode('amount')}>
+          {t('dialog.discount.amount')} {formatAmount(0, view.currency).replace(/[\d.,]+/g, '')}
+        </button>
+      </div>
+      <label className="field-label">
+        {t('dialog.discount.value')} ({mode === 'percent' ? '%' : view.currency})
+        <input className="input input-amount" type="text" inputMode="decimal" autoComplete="off" value={value} data-testid={TID.dialogInput} onChange={(e) => setValue(e.target.value)} />
+      </label>
+      <ReasonField value={reason} onChange={setReason} presets={DISCOUNT_REASONS} />
+    </Dialog>
+  );
+}
+
+export function PriceDialog({ line, currency, onClose, onSubmit }: Common & { readonly line: CartLineView; readonly currency: string }) {
+  const { t } = usePos();
+  const [price, setPrice] = useState(amountInputText(line.unitPrice, currency));
+  const [reason, setReason] = useState('');
+  const { error, submit } = useSubmit(onSubmit);
+  return (
+    <Dialog title={t('dialog.price.title', { no: line.lineNo, name: line.name })} onClose={onClose} onConfirm={() => submit(priceCommand(line.lineNo, price, reason, currency))} error={error}>
+      <p className="muted">{t('dialog.price.now', { price: formatUnitPrice(line.unitPrice, currency, line.unit) })}</p>
+      <label className="field-label">
+        {t('dialog.price.new')} ({line.unit === 'kg' ? `${currency}/kg` : currency})
+        <input className="input input-amount" type="text" inputMode="decimal" autoComplete="off" value={price} data-testid={TID.dialogInput} onChange={(e) => setPrice(e.target.value)} />
+      </label>
+      <ReasonField value={reason} onChange={setReason} presets={PRICE_REASONS} />
+    </Dialog>
+  );
+}
+
+export function CancelSaleDialog({ view, onClose, onSubmit }: Common & { readonly view: CheckoutView }) {
+  const { t } = usePos();
+  const [reason, setReason] = useState('');
+  const { error, submit } = useSubmit(onSubmit);
+  return (
+    <Dialog title={t('dialog.cancel.title')} onClose={onClose} onConfirm={() => submit(cancelCommand(reason))} confirmLabel={t('dialog.cancel.confirm')} confirmDanger error={error}>
+      <p className="cancel-summary">
+        {t('totals.lines', { count: view.totals.lineCount })} · {formatAmount(view.totals.total, view.currency)}
+      </p>
+      <ReasonField value={reason} onChange={setReason} presets={CANCEL_REASONS} />
+    </Dialog>
+  );
+}
+
+const ALL_SCREENS = 6;
+
+const SCREEN_NAMES: Record<CashierScreen, MessageKey> = {
+  sale: 'help.screen.sale',
+  tender: 'help.screen.tender',
+  paying: 'help.screen.paying',
+  noPaper: 'help.screen.noPaper',
+  commitFailed: 'help.screen.commitFailed',
+  busy: 'help.screen.busy',
+};
+
+/** F1: every shortcut from the table, the current screen's first. */
+export function HelpDialog({ screen, onClose }: { readonly screen: CashierScreen; readonly onClose: () => void }) {
+  const { t } = usePos();
+  const rows = shortcutRows().sort((a, b) => Number(!a.screens.includes(screen)) - Number(!b.screens.includes(screen)));
+  return (
+    <Dialog title={t('help.title')} onClose={onClose} wide testId={TID.helpOverlay}>
+      <table className="help-table">
+        <thead>
+          <tr>
+            <th>{t('help.key')}</th>
+            <th>{t('help.does')}</th>
+            <th>{t('help.where')}</th>
+          </tr>
+        </thead>
+        <tbody>
+          {rows.map((r) => (
+            <tr key={`${r.keys}:${r.help}`} className={r.screens.includes(screen) ? 'here' : ''}>
+              <td>
+                <kbd>{r.keys}</kbd>
+              </td>
+              <td>{t(r.help)}</td>
+              <td className="muted">{r.screens.length === ALL_SCREENS ? t('help.everywhere') : r.screens.map((x) => t(SCREEN_NAMES[x])).join(', ')}</td>
+            </tr>
+          ))}
+          {CASHIER_KEYS.map((k) => (
+            <tr key={k.key}>
+              <td>
+                <kbd>{k.key}</kbd>
+              </td>
+              <td>{t(k.help)}</td>
+              <td className="muted">{t('help.everywhere')}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      <p className="muted">{t('help.close')}</p>
+    </Dialog>
+  );
+}

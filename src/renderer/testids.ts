@@ -1,0 +1,145 @@
+// Stable data-testid values for the e2e tests (tests/e2e/**): the specs import these constants,
+// so renaming one is a compile error on both sides. Per-row ids take the row's key as a suffix
+// (`cart-line-3`, `device-printer-1`, `quick-key-SKU`, `recent-sale-<saleId>`).
+//
+// Every surface
+//   app-loading        "connecting" screen before terminal.hello answers
+//   app-start-error    the start failed (message + retry)
+//   connection-lost    banner while the channel is down (browser mode)
+//   training-badge     shown when TerminalInfo.training
+//   language-switch    the language toggle (each button: language-<code>)
+// Cashier `/`
+//   cashier-screen (data-phase = CheckoutView.phase, data-state = the machine's state,
+//   data-connection = the channel's state)
+//   error-banner (the core's CheckoutView.error or a refused request, verbatim), error-dismiss
+//   notice-banner (CheckoutView.notice), info-banner (a reprint's outcome)
+//   device-notice (one per 'notice' event shown), device-alerts (devices not ready),
+//   printer-status
+//   search-input, search-results, search-hit-<sku>, quick-keys, quick-key-<sku>
+//   cart, cart-line-<lineNo> (data-sku), cart-empty, cart-busy
+//   total-amount, total-tax, total-discounts, total-lines
+//   pay-button (F12), function-bar, fkey-<action> (every function-bar button)
+//   tender-panel, due-amount, paid-amount, cash-input, cash-take, cash-exact,
+//   quick-cash-<minor>, pay-alipay-qr, pay-wechat-qr, customer-code-input, customer-code-pay,
+//   tender-list, back-button (no-paper panel; on the tender screen Back is fkey-back)
+//   payment-panel (data-mode: qr | barcode), payment-message, payment-countdown, stop-payment
+//   busy-panel, no-paper-panel, continue-without-receipt, commit-failed-panel, retry-button
+//   sale-done, change-amount, receipt-status (data-status: printed | unconfirmed | deferred |
+//   interrupted | failed | none | printing), reprint-last
+//   dialog (every dialog), dialog-input, dialog-reason, dialog-confirm, dialog-cancel,
+//   reason-chip-<n>, discount-mode-amount, discount-mode-percent, discount-remove
+//   help-overlay, recent-sales, recent-sale-<saleId>, receipt-preview, receipt-preview-image,
+//   reprint-button (in recent-sales), parked-sales, parked-<saleId>, park-button (the
+//   "Parked: n" button that opens parked-sales)
+// Customer display `/customer`
+//   customer-screen (data-phase), customer-lines, customer-line-<n> (the n-th line the display
+//   lists, from 1, in CustomerView order: equal to the cart's lineNo only while nothing is void),
+//   customer-total (the total, or what is still to pay once something is paid; in the paid
+//   phase the amount paid),
+//   customer-qr (the <img> to screenshot and decode; data-payload), customer-qr-amount,
+//   customer-countdown,
+//   customer-message, customer-change
+// Manager `/manager`
+//   manager-screen, device-panel, device-<id> (data-state), device-state-<id>,
+//   device-reconnect-<id>, device-test-print, device-open-drawer, manager-result, manager-notices
+
+export const TID = {
+  appLoading: 'app-loading',
+  appStartError: 'app-start-error',
+  connectionLost: 'connection-lost',
+  trainingBadge: 'training-badge',
+  languageSwitch: 'language-switch',
+  language: (code: string) => `language-${code}`,
+
+  cashierScreen: 'cashier-screen',
+  errorBanner: 'error-banner',
+  errorDismiss: 'error-dismiss',
+  noticeBanner: 'notice-banner',
+  infoBanner: 'info-banner',
+  deviceNotice: 'device-notice',
+  deviceAlerts: 'device-alerts',
+  printerStatus: 'printer-status',
+  searchInput: 'search-input',
+  searchResults: 'search-results',
+  searchHit: (sku: string) => `search-hit-${sku}`,
+  quickKeys: 'quick-keys',
+  quickKey: (sku: string) => `quick-key-${sku}`,
+  cart: 'cart',
+  cartLine: (lineNo: number) => `cart-line-${lineNo}`,
+  cartEmpty: 'cart-empty',
+  cartBusy: 'cart-busy',
+  totalAmount: 'total-amount',
+  totalTax: 'total-tax',
+  totalDiscounts: 'total-discounts',
+  totalLines: 'total-lines',
+  payButton: 'pay-button',
+  functionBar: 'function-bar',
+  fkey: (action: string) => `fkey-${action}`,
+
+  tenderPanel: 'tender-panel',
+  dueAmount: 'due-amount',
+  paidAmount: 'paid-amount',
+  cashInput: 'cash-input',
+  cashTake: 'cash-take',
+  cashExact: 'cash-exact',
+  quickCash: (minor: number) => `quick-cash-${minor}`,
+  payAlipayQr: 'pay-alipay-qr',
+  payWechatQr: 'pay-wechat-qr',
+  customerCodeInput: 'customer-code-input',
+  customerCodePay: 'customer-code-pay',
+  tenderList: 'tender-list',
+  backButton: 'back-button',
+
+  paymentPanel: 'payment-panel',
+  paymentMessage: 'payment-message',
+  paymentCountdown: 'payment-countdown',
+  stopPayment: 'stop-payment',
+  busyPanel: 'busy-panel',
+  noPaperPanel: 'no-paper-panel',
+  continueWithoutReceipt: 'continue-without-receipt',
+  commitFailedPanel: 'commit-failed-panel',
+  retryButton: 'retry-button',
+  saleDone: 'sale-done',
+  changeAmount: 'change-amount',
+  receiptStatus: 'receipt-status',
+  reprintLast: 'reprint-last',
+
+  dialog: 'dialog',
+  dialogInput: 'dialog-input',
+  dialogReason: 'dialog-reason',
+  dialogConfirm: 'dialog-confirm',
+  dialogCancel: 'dialog-cancel',
+  reasonChip: (n: number) => `reason-chip-${n}`,
+  discountModeAmount: 'discount-mode-amount',
+  discountModePercent: 'discount-mode-percent',
+  discountRemove: 'discount-remove',
+  helpOverlay: 'help-overlay',
+  recentSales: 'recent-sales',
+  recentSale: (saleId: string) => `recent-sale-${saleId}`,
+  receiptPreview: 'receipt-preview',
+  receiptPreviewImage: 'receipt-preview-image',
+  reprintButton: 'reprint-button',
+  parkedSales: 'parked-sales',
+  parked: (saleId: string) => `parked-${saleId}`,
+  parkButton: 'park-button',
+
+  customerScreen: 'customer-screen',
+  customerLines: 'customer-lines',
+  customerLine: (n: number) => `customer-line-${n}`,
+  customerTotal: 'customer-total',
+  customerQr: 'customer-qr',
+  customerQrAmount: 'customer-qr-amount',
+  customerCountdown: 'customer-countdown',
+  customerMessage: 'customer-message',
+  customerChange: 'customer-change',
+
+  managerScreen: 'manager-screen',
+  devicePanel: 'device-panel',
+  device: (id: string) => `device-${id}`,
+  deviceState: (id: string) => `device-state-${id}`,
+  deviceReconnect: (id: string) => `device-reconnect-${id}`,
+  deviceTestPrint: 'device-test-print',
+  deviceOpenDrawer: 'device-open-drawer',
+  managerResult: 'manager-result',
+  managerNotices: 'manager-notices',
+} as const;
