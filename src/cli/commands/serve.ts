@@ -13,7 +13,8 @@
 // - The renderer is dist/renderer; missing, it is built first (one progress line) or the start
 //   fails naming `npm run build:renderer`. --renderer-dir serves another build, never builds.
 // - stdout, in order: a title line, start-up progress lines (indented), `Device simulator:
-//   <url>` (training with socat), `Cashier:`, `Customer:`, `Manager:` with their addresses (for
+//   <url>` (training with socat), `Sandbox wallet: <url>` (training: the sandbox's wallet API,
+//   which plays the customer), `Cashier:`, `Customer:`, `Manager:` with their addresses (for
 //   every address when bound to 0.0.0.0 or ::), then "Press Ctrl+C to stop." once everything
 //   listens, so a script can wait for that line.
 // - A first SIGINT/SIGTERM (also during start-up) closes everything cleanly in reverse order:
@@ -119,6 +120,7 @@ export async function runBrowserMode(cmd: Command, opts: BrowserModeOptions, com
       throw err;
     });
     if (opened.sim?.controlUrl) say(`Device simulator: ${opened.sim.controlUrl}`);
+    if (opened.payments?.sandbox) say(`Sandbox wallet: ${opened.payments.sandbox.walletApiUrl}`);
     for (const base of server.urls) for (const line of surfaceLines(base, server.token)) say(line);
     if (server.token !== null) {
       say(`Other devices need the access token in these addresses (opening one signs that browser in)${opts.tokenFile ? `; it is kept in ${resolve(opts.tokenFile)}` : '; it changes on every start'}.`);

@@ -144,10 +144,11 @@ export function CashierScreen() {
     if (field && document.activeElement !== field) field.focus();
   }, [homeField]);
 
-  // A new screen or a closed dialog: focus goes home.
+  // A new screen, a closed dialog, or the first view drawn (the fields exist only then): focus goes home.
+  const loaded = view !== null;
   useEffect(() => {
-    if (ui.dialog === null && lastPointer.current !== 'touch') goHome();
-  }, [screen, ui.dialog, goHome]);
+    if (loaded && ui.dialog === null && lastPointer.current !== 'touch') goHome();
+  }, [loaded, screen, ui.dialog, goHome]);
 
   useEffect(() => {
     const onPointer = (e: PointerEvent) => {
