@@ -323,6 +323,19 @@ function reason(outcome: { kind: string; reason?: string; message?: string }): s
   return outcome.reason ?? outcome.message ?? outcome.kind;
 }
 
+const WAITING_MESSAGE = 'waiting for the customer to confirm the payment on their phone';
+const QR_WAITING_MESSAGE = 'showing the QR code: waiting for the customer to scan and pay';
+
+/**
+ * What the cashier reads while polling: after a status query that got no clear answer (the
+ * gateway unreachable, a timeout, a system error) the cashier must know the wallet cannot be
+ * reached now, not keep reading "waiting for the customer"; the next clear answer restores it.
+ */
+function pollingMessage(c: PaymentContext, outcome: { kind: string; reason?: string; message?: string }): string {
+  if (outcome.kind === 'waiting' || outcome.kind === 'not-found') return c.mode === 'qr' ? QR_WAITING_MESSAGE : WAITING_MESSAGE;
+  return `${WALLET_NAMES[c.wallet]} cannot be reached right now (${reason(outcome)}): still checking the payment`;
+}
+
 const CLOSED_MESSAGE = "the customer's payment was closed: nothing was charged; ask for a new payment";
 
 type Outcome<K extends string> = { readonly kind: K };
@@ -475,7 +488,7 @@ export const paymentMachine = setup({
                   return {
                     ...logged(context, { call: 'pay', outcome: o }),
                     tradeNo: o.tradeNo ?? context.tradeNo,
-                    message: 'waiting for the customer to confirm the payment on their phone',
+                    message: WAITING_MESSAGE,
                   };
                 }),
               },
@@ -596,7 +609,11 @@ export const paymentMachine = setup({
                   {
                     guard: 'pollsLeft',
                     target: 'waiting',
-                    actions: assign(({ context, event }) => ({ ...logged(context, { call: 'query', outcome: event.output }), polls: context.polls + 1 })),
+                    actions: assign(({ context, event }) => ({
+                      ...logged(context, { call: 'query', outcome: event.output }),
+                      polls: context.polls + 1,
+                      message: pollingMessage(context, event.output),
+                    })),
                   },
                   {
                     target: '#payment.barcode.cancelling',
@@ -610,7 +627,11 @@ export const paymentMachine = setup({
                   {
                     guard: 'pollsLeft',
                     target: 'waiting',
-                    actions: assign(({ context, event }) => ({ ...logged(context, { call: 'query', outcome: errorOutcome(event.error) }), polls: context.polls + 1 })),
+                    actions: assign(({ context, event }) => ({
+                      ...logged(context, { call: 'query', outcome: errorOutcome(event.error) }),
+                      polls: context.polls + 1,
+                      message: pollingMessage(context, errorOutcome(event.error)),
+                    })),
                   },
                   {
                     target: '#payment.barcode.cancelling',
@@ -738,7 +759,7 @@ export const paymentMachine = setup({
                   return {
                     ...logged(context, { call: 'precreate', outcome: o }),
                     qrCode: o.qrCode,
-                    message: 'showing the QR code: waiting for the customer to scan and pay',
+                    message: QR_WAITING_MESSAGE,
                   };
                 }),
               },
@@ -803,7 +824,11 @@ export const paymentMachine = setup({
                   {
                     guard: 'pollsLeft',
                     target: 'waiting',
-                    actions: assign(({ context, event }) => ({ ...logged(context, { call: 'query', outcome: event.output }), polls: context.polls + 1 })),
+                    actions: assign(({ context, event }) => ({
+                      ...logged(context, { call: 'query', outcome: event.output }),
+                      polls: context.polls + 1,
+                      message: pollingMessage(context, event.output),
+                    })),
                   },
                   {
                     target: '#payment.qr.closing',
@@ -817,7 +842,11 @@ export const paymentMachine = setup({
                   {
                     guard: 'pollsLeft',
                     target: 'waiting',
-                    actions: assign(({ context, event }) => ({ ...logged(context, { call: 'query', outcome: errorOutcome(event.error) }), polls: context.polls + 1 })),
+                    actions: assign(({ context, event }) => ({
+                      ...logged(context, { call: 'query', outcome: errorOutcome(event.error) }),
+                      polls: context.polls + 1,
+                      message: pollingMessage(context, errorOutcome(event.error)),
+                    })),
                   },
                   {
                     target: '#payment.qr.closing',

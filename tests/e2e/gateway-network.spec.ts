@@ -95,8 +95,9 @@ for (const customerPaid of [false, true]) {
       expect((await kassa.sandbox.confirm(started.tradeNo)).outcome).toBe('paid');
       expect((await kassa.sandbox.buyer(started.buyerId)).balanceFen).toBe(BALANCE - started.total);
     }
-    await page.waitForTimeout(1500);
     await expect(page.getByTestId(TID.cashierScreen)).toHaveAttribute('data-phase', 'paying');
+    // The next status query fails: the cashier reads that Alipay cannot be reached, not "waiting".
+    await expect(page.getByTestId(TID.paymentMessage)).toContainText(/cannot be reached/i, { timeout: 15_000 });
 
     // The cashier gives up waiting (Esc = STOP while paying).
     await page.keyboard.press('Escape');

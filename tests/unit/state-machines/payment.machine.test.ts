@@ -147,6 +147,21 @@ describe('payment machine: barcode pay', () => {
     expect(names()).toEqual(['pay']);
   });
 
+  it('while polling, a query that cannot reach the wallet says so to the cashier; the next clear answer says "waiting" again', async () => {
+    const { actor } = start(BARCODE, { pay: [payWaiting], query: [{ reject: 'ECONNRESET' }, unknown(), waiting, paid()] });
+    await flush();
+    const message = () => actor.getSnapshot().context.message;
+    expect(message()).toBe('waiting for the customer to confirm the payment on their phone');
+    await advance(4_000);
+    expect(message()).toMatch(/^Alipay cannot be reached right now \(.*ECONNRESET.*\): still checking the payment$/);
+    await advance(4_000);
+    expect(message()).toMatch(/^Alipay cannot be reached right now/);
+    await advance(4_000);
+    expect(message()).toBe('waiting for the customer to confirm the payment on their phone');
+    await advance(4_000);
+    expect(value(actor)).toBe('paid');
+  });
+
   it('10003: polls query every 4 s (not before) until paid', async () => {
     const { actor, names, count } = start(BARCODE, { pay: [payWaiting], query: [waiting, notFound, unknown(), paid()] });
     await flush();
