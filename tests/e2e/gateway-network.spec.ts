@@ -124,6 +124,8 @@ for (const customerPaid of [false, true]) {
     expect(closed?.refundedFen).toBe(customerPaid ? started.total : 0);
     expect((await kassa.sandbox.buyer(started.buyerId)).balanceFen).toBe(BALANCE);
     expect((await kassa.sandbox.ledger()).problems).toEqual([]);
+    // …and the cashier hears the end of it.
+    await expect(page.getByText(/in the background: the customer keeps their money/)).toBeVisible({ timeout: 10_000 });
 
     // The customer pays cash instead; the sale records cash only.
     await page.getByTestId(TID.cashExact).click();

@@ -61,6 +61,7 @@ import {
   type Wallet,
 } from '../../shared/api.ts';
 import type { CheckoutSnapshot } from '../checkout-service.ts';
+import { listAttempts } from '../db/payment-attempts.ts';
 import { getReceiptPrint } from '../db/receipt-prints.ts';
 import { getSale, listSales, SaleStoreError } from '../db/sales.ts';
 import { DeviceError, type DeviceNotice } from '../devices/device-manager.ts';
@@ -317,6 +318,27 @@ export function createPosHost(app: TerminalApp, options: PosHostOptions = { host
       }),
     );
     cleanups.push(devices.onNotice((n) => notice(drawerNotice(n, at()))));
+  }
+
+  // A trade whose cancel was left to the background queue (the cashier was told "do not treat
+  // it as paid") gets a notice when the queue settles it, so the cashier hears the end of it.
+  const payments = app.payments;
+  if (payments) {
+    const pending = new Set(listAttempts(app.db, 'cancel-pending').map((a) => a.outTradeNo));
+    cleanups.push(
+      payments.service.onSettled((a) => {
+        if (a.state === 'cancel-pending') {
+          pending.add(a.outTradeNo);
+          return;
+        }
+        if (!pending.delete(a.outTradeNo)) return;
+        const wallet = WALLET_NAMES[a.wallet];
+        const detail = a.detail ? ` (${a.detail})` : '';
+        if (a.state === 'manual') notice({ level: 'error', message: `${wallet} trade ${a.outTradeNo} could not be cancelled automatically: reconcile it with the bill (kassa payments)${detail}`, at: at() });
+        else if (a.state === 'paid') notice({ level: 'warning', message: `${wallet} trade ${a.outTradeNo} turned out paid and belongs to a sale${detail}`, at: at() });
+        else notice({ level: 'info', message: `${wallet} trade ${a.outTradeNo} is now ${a.state} in the background: the customer keeps their money${detail}`, at: at() });
+      }),
+    );
   }
 
   // Wallet payments a crash left open are resolved in the background after start-up.
