@@ -25,6 +25,9 @@ const USER_ERROR_NAMES = new Set([
   'RefundError',
   'ManagerAuthError',
   'ServeError',
+  'StoreServerError',
+  'StoreStorageError',
+  'StoreSchemaError',
 ]);
 
 export function isUserError(err: unknown): boolean {

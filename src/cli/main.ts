@@ -14,6 +14,8 @@ import { registerServe } from './commands/serve.ts';
 import { registerSim } from './commands/sim.ts';
 import { registerSimulate } from './commands/simulate.ts';
 import { registerStart } from './commands/start.ts';
+import { registerSync } from './commands/sync.ts';
+import { registerStoreServer } from './commands/store-server.ts';
 import { registerTrain } from './commands/train.ts';
 import { isUserError } from './errors.ts';
 import pkg from '../../package.json' with { type: 'json' };
@@ -43,6 +45,8 @@ export function buildProgram(): Command {
   registerTrain(program);
   registerStart(program);
   registerServe(program);
+  registerSync(program);
+  registerStoreServer(program);
   return program;
 }
 

@@ -8,12 +8,17 @@
 // the file; default the currency's common banknotes, DEFAULT_QUICK_CASH) and the display the
 // customer window goes on (an Electron display id; null: the first display that is not the
 // primary one).
+//
+// The optional `sync` block names the store server (serverUrl, the terminal's token, batch size,
+// poll and timeout); absent, the terminal does not sync. The token sits in this file like the
+// other settings: keep the file readable by the terminal's user only.
 import { existsSync, readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { DEFAULT_TAX_CLASSES, type TaxClass } from '../domain/tax-class.ts';
 import { isSupportedCurrency, parseMoney } from '../domain/money.ts';
 import { DEFAULT_SCAN_RULES, scanRulesSchema, type ScanRules } from '../domain/barcodes/classify-scan.ts';
 import { devicesSchema } from './device-config.ts';
+import { MAX_BATCH_ITEMS } from '../shared/sync-protocol.ts';
 import { paymentsSchema } from './payments-config.ts';
 
 const decimalAmount = z
@@ -54,6 +59,23 @@ const uiSchema = z.strictObject({
   quickCash: z.array(decimalAmount).min(1, 'expected at least one amount, or leave quickCash out for the default').max(8, 'expected at most 8 amounts').optional(),
   /** The Electron display id the customer window goes on; null: the first non-primary display. */
   customerDisplay: z.number().int('expected a display id (a whole number)').nonnegative().nullable().default(null),
+});
+
+/**
+ * The optional `sync` block: the store server this terminal sends its sales to and pulls its
+ * catalog from (src/core/sync). Absent: the terminal does not sync (it sells all the same).
+ */
+export const syncConfigSchema = z.strictObject({
+  /** e.g. "http://127.0.0.1:8787", or the TLS reverse proxy in front of the store server. */
+  serverUrl: z.url({ protocol: /^https?$/, error: 'expected the store server\'s http(s) URL, e.g. "http://127.0.0.1:8787"' }),
+  /** The token `kassa store-server` gave when this terminal was registered. */
+  token: z.string().min(32, 'expected the token the store server gave when this terminal was registered (32 characters or more)'),
+  /** Outbox messages per push (the server takes at most MAX_BATCH_ITEMS). */
+  batchSize: z.number().int('expected a whole number').min(1).max(MAX_BATCH_ITEMS, `expected at most ${MAX_BATCH_ITEMS} (the store server's batch limit)`).default(500),
+  /** Between sync rounds while all is well (new sales are pushed at once regardless). */
+  pollSeconds: z.number().int('expected whole seconds').min(1).max(3600).default(30),
+  /** How long one request may take before the server counts as unreachable. */
+  timeoutSeconds: z.number().int('expected whole seconds').min(1).max(300).default(15),
 });
 
 const taxClassSchema = z.strictObject({
@@ -103,6 +125,8 @@ export const configSchema = z
     payments: paymentsSchema.prefault({}),
     /** The terminal app's screens: quick keys, quick cash, the customer display. */
     ui: uiSchema.prefault({}),
+    /** The store server to sync with; absent: no sync. */
+    sync: syncConfigSchema.optional(),
   })
   .superRefine((c, ctx) => {
     if (!c.taxClasses.some((t) => t.id === c.defaultTaxClass)) {
@@ -183,7 +207,9 @@ export function parseConfig(raw: unknown, file = 'kassa.config.json'): KassaConf
   if (!result.success) {
     const problems = result.error.issues.map((issue) => {
       const field = issue.path.length ? issue.path.map(String).join('.') : '(top level)';
-      const got = issue.code === 'unrecognized_keys' ? '' : ` (got ${describeValue(valueAt(raw, issue.path))})`;
+      // Secrets (the sync token, keys) are never echoed, even when they are wrong.
+      const secret = issue.path.some((k) => typeof k === 'string' && /token|secret|key$/i.test(k));
+      const got = issue.code === 'unrecognized_keys' || secret ? '' : ` (got ${describeValue(valueAt(raw, issue.path))})`;
       return `${field}: ${issue.message}${got}`;
     });
     throw new ConfigError(file, problems);

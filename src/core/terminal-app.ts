@@ -28,6 +28,7 @@
 //   of them. A sale left open is restored into the checkout as it was.
 // - close() stops everything in reverse order and is safe to call twice; a failure part-way
 //   through start-up closes what was already opened.
+import { startTerminalSync, type SyncService } from './sync/sync-service.ts';
 import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { startSimControlServer, type SimControlServer } from '../../drivers/sim/sim-control-server.ts';
@@ -114,6 +115,8 @@ export interface TerminalApp {
   readonly checkout: CheckoutService;
   /** Training with simulated devices; null otherwise. */
   readonly sim: TerminalSim | null;
+  /** Store sync, when configured (a `sync` block); null otherwise. */
+  readonly sync: SyncService | null;
   /** What start-up recovery made of wallet payments a crash left open (runs in the background). */
   readonly recovery: Promise<readonly PaymentAttempt[]>;
   now(): Date;
@@ -370,7 +373,13 @@ export async function openTerminalApp(options: TerminalAppOptions): Promise<Term
       const views = await devices.settled(options.devicesTimeoutMs ?? 3000);
       for (const v of views) if (v.state !== 'ready') progress(`${v.type} ${v.id} (${v.address}): ${v.state}${v.detail ? `, ${v.detail}` : ''}`);
     }
-    terminal.logger.info({ mode: options.mode, devices: config.devices.length, wallets: payments?.service.wallets ?? [] }, 'terminal app started');
+    // Store sync (issue 6), when kassa.config.json has a `sync` block; training never syncs.
+    const sync = options.mode === 'configured' ? startTerminalSync(db, config, paths.config) : null;
+    if (sync) {
+      closers.push({ what: 'store sync', close: () => sync.stop() });
+      progress(`store sync to ${config.sync?.serverUrl ?? ''}`);
+    }
+    terminal.logger.info({ mode: options.mode, devices: config.devices.length, wallets: payments?.service.wallets ?? [], sync: sync !== null }, 'terminal app started');
 
     let closing: Promise<void> | null = null;
     return {
@@ -385,6 +394,7 @@ export async function openTerminalApp(options: TerminalAppOptions): Promise<Term
       payments,
       checkout,
       sim: sim?.sim ?? null,
+      sync,
       recovery,
       now: clock,
       close() {

@@ -120,6 +120,8 @@ const COMMAND_HELP: Readonly<Record<string, readonly string[]>> = {
   sandbox: ['--port', '--data', '--keys'],
   serve: ['--port', '--host', '--training', '--token-file', '--renderer-dir', '/customer', '/manager', 'npm run build:renderer', 'access token'],
   start: ['--training', '--browser', '--port', '--host', '--token-file', '--renderer-dir', 'Electron', 'kassa serve'],
+  sync: ['status', 'now', 'backlog', 'dead letters'],
+  'store-server': ['--port', '--host', '--database-url', '--admin-token-file', 'KASSA_DATABASE_URL', 'PGlite', 'register', 'settlement', 'TLS'],
 };
 
 describe.concurrent('--help', SLOW, () => {

@@ -24,6 +24,7 @@ import { startSandbox } from '../../payments/sandbox/server.ts';
 import type { SandboxServer } from '../../payments/sandbox/server.ts';
 import { dataDirOf } from '../context.ts';
 import { UsageError } from '../errors.ts';
+import { untilSignal } from '../signals.ts';
 
 interface SandboxCliOptions {
   readonly port: string;
@@ -55,24 +56,6 @@ function checkKeys(keys: SandboxKeys): void {
       throw new SandboxKeyError(`${file} is not a usable PEM key (${(err as Error).message}): restore it, or remove the key folder to make new keys`);
     }
   }
-}
-
-/** Resolves on the first SIGINT or SIGTERM; dispose() stops listening. */
-function untilSignal(): { readonly signal: Promise<NodeJS.Signals>; dispose(): void } {
-  let on: (signal: NodeJS.Signals) => void = () => undefined;
-  const dispose = (): void => {
-    process.off('SIGINT', on);
-    process.off('SIGTERM', on);
-  };
-  const signal = new Promise<NodeJS.Signals>((resolveSignal) => {
-    on = (received) => {
-      dispose();
-      resolveSignal(received);
-    };
-    process.on('SIGINT', on);
-    process.on('SIGTERM', on);
-  });
-  return { signal, dispose };
 }
 
 export function registerSandbox(program: Command): void {

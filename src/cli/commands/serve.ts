@@ -34,6 +34,7 @@ import { planTerminal } from '../../server/serve/start-plan.ts';
 import { readOrCreateTokenFile } from '../../server/serve/token-file.ts';
 import { dataDirOf } from '../context.ts';
 import { UsageError } from '../errors.ts';
+import { untilSignal } from '../signals.ts';
 
 export const DEFAULT_SERVE_PORT = 8770;
 
@@ -52,26 +53,6 @@ function say(line = ''): void {
 function parsePort(value: string): number {
   if (!/^\d{1,5}$/.test(value.trim()) || Number(value) > 65_535) throw new UsageError(`--port must be a whole number 0–65535, got "${value}"`);
   return Number(value);
-}
-
-/** Resolves on the first SIGINT or SIGTERM; dispose() stops listening. */
-function untilSignal(): { readonly signal: Promise<NodeJS.Signals>; readonly received: () => NodeJS.Signals | null; dispose(): void } {
-  let on: (signal: NodeJS.Signals) => void = () => undefined;
-  let got: NodeJS.Signals | null = null;
-  const dispose = (): void => {
-    process.off('SIGINT', on);
-    process.off('SIGTERM', on);
-  };
-  const signal = new Promise<NodeJS.Signals>((resolveSignal) => {
-    on = (received) => {
-      got = received;
-      dispose();
-      resolveSignal(received);
-    };
-    process.on('SIGINT', on);
-    process.on('SIGTERM', on);
-  });
-  return { signal, received: () => got, dispose };
 }
 
 /** The addresses to print for one base URL. */

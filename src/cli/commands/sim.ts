@@ -24,6 +24,7 @@ import { SimRigError, startSimRig } from '../../../drivers/sim/sim-rig.ts';
 import type { SimDeviceConfig, SimRig, SimRigOptions } from '../../../drivers/sim/sim-rig.ts';
 import { dataDirOf } from '../context.ts';
 import { UsageError } from '../errors.ts';
+import { untilSignal } from '../signals.ts';
 
 interface SimOptions {
   readonly dir?: string;
@@ -64,24 +65,6 @@ export function writeSimConfig(file: string, block: readonly SimDeviceConfig[]):
   const tmp = `${file}.${process.pid}.tmp`;
   writeFileSync(tmp, `${JSON.stringify(merged, null, 2)}\n`);
   renameSync(tmp, file);
-}
-
-/** Resolves on the first SIGINT or SIGTERM; dispose() stops listening. */
-function untilSignal(): { readonly signal: Promise<NodeJS.Signals>; dispose(): void } {
-  let on: (signal: NodeJS.Signals) => void = () => undefined;
-  const dispose = (): void => {
-    process.off('SIGINT', on);
-    process.off('SIGTERM', on);
-  };
-  const signal = new Promise<NodeJS.Signals>((resolve) => {
-    on = (received) => {
-      dispose();
-      resolve(received);
-    };
-    process.on('SIGINT', on);
-    process.on('SIGTERM', on);
-  });
-  return { signal, dispose };
 }
 
 export function registerSim(program: Command): void {

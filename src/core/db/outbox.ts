@@ -151,3 +151,46 @@ export function getOutbox(db: Db, idempotencyKey: string): OutboxRow | null {
     db.prepare("SELECT * FROM outbox WHERE idempotency_key = ? AND type = 'sale' ORDER BY seq LIMIT 1").get(idempotencyKey)) as RawOutboxRow | undefined;
   return r ? toRow(r) : null;
 }
+
+// ---------------------------------------------------------------------------------------------
+// For the sync client (src/core/sync). It keeps a cursor: the last seq of the prefix of the
+// outbox that is settled (sent or dead), so reading the next batch and counting the backlog
+// walk the primary key from there instead of scanning every row ever queued. No index on
+// status: it would cost a page write on every sale commit.
+
+/** Pending messages after `afterSeq`, in send order. */
+export function pendingOutboxAfter(db: Db, afterSeq: number, limit: number): OutboxRow[] {
+  if (!Number.isSafeInteger(limit) || limit < 1) throw new OutboxError(`outbox limit must be a positive whole number, got ${limit}`);
+  const rows = db.prepare("SELECT * FROM outbox WHERE seq > ? AND status = 'pending' ORDER BY seq LIMIT ?").all(afterSeq, limit) as RawOutboxRow[];
+  return rows.map(toRow);
+}
+
+/** Pending messages after `afterSeq`. */
+export function countPendingAfter(db: Db, afterSeq: number): number {
+  return db.prepare("SELECT count(*) FROM outbox WHERE seq > ? AND status = 'pending'").pluck().get(afterSeq) as number;
+}
+
+/** The message at `seq`, or null. */
+export function outboxRowAt(db: Db, seq: number): OutboxRow | null {
+  const r = db.prepare('SELECT * FROM outbox WHERE seq = ?').get(seq) as RawOutboxRow | undefined;
+  return r ? toRow(r) : null;
+}
+
+/**
+ * Settles a pending message: 'sent' (the server has it; `at` becomes sent_at) or 'dead' (it will
+ * never be taken). Counts the attempt. A message already settled is left as it is (another
+ * sender got there first); returns whether this call changed it.
+ */
+export function settleOutbox(db: Db, seq: number, status: 'sent' | 'dead', at: string): boolean {
+  return settleStatementFor(db).run(status, status === 'sent' ? at : null, seq).changes > 0;
+}
+
+// Prepared once per connection: a drain settles every message one by one.
+const settleStatementFor = perConnection((db): Statement =>
+  db.prepare("UPDATE outbox SET status = ?, sent_at = ?, attempts = attempts + 1 WHERE seq = ? AND status = 'pending'"),
+);
+
+/** Counts a send that got no answer, for the pending messages in [fromSeq, toSeq]. */
+export function countOutboxAttempt(db: Db, fromSeq: number, toSeq: number): void {
+  db.prepare("UPDATE outbox SET attempts = attempts + 1 WHERE seq BETWEEN ? AND ? AND status = 'pending'").run(fromSeq, toSeq);
+}

@@ -37,6 +37,12 @@ describe('kassa.config.json', () => {
     expect(problemsOf({ tilNumber: 3 })[0]).toMatch(/tilNumber/);
   });
 
+  it('never echoes a secret it refuses: a too-short sync token is named, not printed', () => {
+    const problem = problemsOf({ sync: { serverUrl: 'http://127.0.0.1:8780', token: 'short-secret-value' } })[0] ?? '';
+    expect(problem).toMatch(/^sync\.token: /);
+    expect(problem).not.toContain('short-secret-value');
+  });
+
   it('refuses a file that is not JSON, naming the file', () => {
     const dir = mkdtempSync(join(tmpdir(), 'kassa-config-'));
     const file = join(dir, 'kassa.config.json');

@@ -1,0 +1,235 @@
+// The terminal's sync client: the two effects of state-machines/sync.machine.ts (push one batch
+// of the outbox, pull one page of catalog changes) over SQLite and the store server's HTTP API,
+// plus `syncOnce` for `kassa sync now`.
+//
+// Decisions a caller must know:
+// - EXACTLY ONCE comes from the idempotency keys (ARCHITECTURE.md §3 rules 3–4): the key is in
+//   the outbox row before anything is sent, a message stays pending until the server has
+//   answered for it, and a re-send of something the server already has is answered `duplicate`
+//   and marked sent. A lost answer therefore costs a re-send, never a second sale.
+// - ONE TRANSACTION PER ANSWER: the server's per-item answers for a batch are written together
+//   (sent / dead with the reason, the outbox cursor, the last success), so a crash leaves the
+//   batch either settled whole or pending whole.
+// - ORDER: a batch is the oldest pending messages after the cursor, in seq order; nothing is
+//   sent while an earlier message is unsettled, except that a batch may pass messages that
+//   could not be built (dead-lettered as 'unreadable', outbox-items.ts).
+// - A failed request counts an attempt on the batch's messages and records the failure
+//   (sync-state.ts) before the error goes to the machine, so `kassa sync status` run by another
+//   process sees why the backlog is not moving.
+// - Two senders at once (the app and `kassa sync now`) are safe: settling skips messages
+//   already settled, the cursor never moves back, and a catalog change at or below the applied
+//   version is skipped.
+import { randomUUID } from 'node:crypto';
+import { DEFAULT_CATALOG_PULL, MAX_BATCH_ITEMS, type ItemResult, type PushItem } from '../../shared/sync-protocol.ts';
+import type { PullCatalogOutput, PushBatchOutput, SyncEffects } from '../../../state-machines/sync.machine.ts';
+import type { Db } from '../db/open.ts';
+import { countOutboxAttempt, countPendingAfter, pendingOutboxAfter, settleOutbox, type OutboxRow } from '../db/outbox.ts';
+import { applyCatalogChanges } from './catalog-apply.ts';
+import { outboxItems } from './outbox-items.ts';
+import { SyncHttp, SyncRequestError, type SyncHttpOptions } from './sync-http.ts';
+import {
+  addDeadLetter,
+  advanceOutboxCursor,
+  catalogVersion,
+  countDeadLetters,
+  outboxCursor,
+  recordFailure,
+  recordSuccess,
+} from './sync-state.ts';
+
+export interface SyncClientOptions extends Omit<SyncHttpOptions, 'terminalId'> {
+  readonly db: Db;
+  readonly terminalId: string;
+  /** The terminal's currency and tax class ids: catalog changes that do not fit are skipped. */
+  readonly currency: string;
+  readonly taxClasses: readonly string[];
+  /** Catalog changes per pull (default the protocol's DEFAULT_CATALOG_PULL). */
+  readonly catalogPageSize?: number;
+  /** Clock, for tests. */
+  readonly now?: () => Date;
+}
+
+export interface SyncOnceResult {
+  readonly applied: number;
+  readonly duplicates: number;
+  readonly deadLettered: number;
+  readonly backlog: number;
+  readonly deadLetters: number;
+  readonly catalogApplied: number;
+  readonly catalogVersion: number;
+  readonly batches: number;
+}
+
+export class SyncClient {
+  readonly #db: Db;
+  readonly #http: SyncHttp;
+  readonly #terminalId: string;
+  readonly #currency: string;
+  readonly #taxClasses: readonly string[];
+  readonly #pageSize: number;
+  readonly #now: () => Date;
+
+  constructor(options: SyncClientOptions) {
+    this.#db = options.db;
+    this.#http = new SyncHttp(options);
+    this.#terminalId = options.terminalId;
+    this.#currency = options.currency;
+    this.#taxClasses = options.taxClasses;
+    this.#pageSize = options.catalogPageSize ?? DEFAULT_CATALOG_PULL;
+    this.#now = options.now ?? (() => new Date());
+  }
+
+  /** The effects for provideSync(). */
+  effects(): SyncEffects {
+    return {
+      pushBatch: (input, signal) => this.pushBatch(input.batchSize, signal),
+      pullCatalog: (_input, signal) => this.pullCatalog(signal),
+    };
+  }
+
+  /** Sends the oldest pending messages (at most `batchSize`) and settles them by the answers. */
+  async pushBatch(batchSize: number, signal?: AbortSignal): Promise<PushBatchOutput> {
+    const size = Math.min(Math.max(1, Math.floor(batchSize)), MAX_BATCH_ITEMS);
+    const db = this.#db;
+    const rows = pendingOutboxAfter(db, outboxCursor(db), size);
+    if (rows.length === 0) return { applied: 0, duplicates: 0, deadLettered: 0, backlog: 0, deadLetters: countDeadLetters(db), at: this.#iso() };
+
+    const built = outboxItems(db, rows);
+    const items: PushItem[] = [];
+    for (const b of built) if (b.ok) items.push(b.item);
+    let results: readonly ItemResult[] = [];
+    if (items.length > 0) {
+      const first = rows[0]?.seq ?? 0;
+      const last = rows[rows.length - 1]?.seq ?? 0;
+      try {
+        const response = await this.#http.push({ batchId: `${this.#terminalId}-${first}-${last}-${randomUUID().slice(0, 8)}`, items }, signal);
+        results = response.results;
+        const mismatch = results.length !== items.length ? -1 : results.findIndex((r, i) => r.idempotencyKey !== items[i]?.idempotencyKey);
+        if (results.length !== items.length || mismatch >= 0) {
+          throw new SyncRequestError(
+            `the store server answered ${results.length} items for a batch of ${items.length}${mismatch >= 0 ? ` (answer ${mismatch} names another key)` : ''}; nothing was marked`,
+            'transient',
+          );
+        }
+      } catch (err) {
+        // Stopped by the host (the machine stopped): not a failure of the link.
+        if (signal?.aborted) throw err;
+        this.#failed(err);
+        db.transaction(() => countOutboxAttempt(db, first, last)).immediate();
+        throw err;
+      }
+    }
+    return this.#settle(built.map((b) => b.row), built, results);
+  }
+
+  #settle(rows: readonly OutboxRow[], built: ReturnType<typeof outboxItems>, results: readonly ItemResult[]): PushBatchOutput {
+    const db = this.#db;
+    const at = this.#iso();
+    let applied = 0;
+    let duplicates = 0;
+    let deadLettered = 0;
+    return db
+      .transaction((): PushBatchOutput => {
+        let next = 0;
+        for (const b of built) {
+          if (!b.ok) {
+            if (settleOutbox(db, b.row.seq, 'dead', at)) {
+              addDeadLetter(db, { seq: b.row.seq, idempotencyKey: b.row.idempotencyKey, type: b.row.type, reason: 'unreadable', message: b.message, at });
+            }
+            deadLettered += 1;
+            continue;
+          }
+          const r = results[next++];
+          if (r === undefined) continue;
+          if (r.status === 'rejected') {
+            if (settleOutbox(db, b.row.seq, 'dead', at)) {
+              addDeadLetter(db, { seq: b.row.seq, idempotencyKey: b.row.idempotencyKey, type: b.row.type, reason: r.reason, message: r.message, at });
+            }
+            deadLettered += 1;
+          } else {
+            settleOutbox(db, b.row.seq, 'sent', at);
+            if (r.status === 'applied') applied += 1;
+            else duplicates += 1;
+          }
+        }
+        // Every row of the batch is settled now: the cursor moves to its last one.
+        const last = rows[rows.length - 1];
+        if (last) advanceOutboxCursor(db, last.seq, last.idempotencyKey);
+        if (results.length > 0) recordSuccess(db, at);
+        return { applied, duplicates, deadLettered, backlog: countPendingAfter(db, outboxCursor(db)), deadLetters: countDeadLetters(db), at };
+      })
+      .immediate();
+  }
+
+  /** Pulls one page of catalog changes after the applied version and applies it atomically. */
+  async pullCatalog(signal?: AbortSignal): Promise<PullCatalogOutput> {
+    const db = this.#db;
+    const since = catalogVersion(db);
+    try {
+      const page = await this.#http.pullCatalog(since, this.#pageSize, signal);
+      if (page.since !== since) throw new SyncRequestError(`asked for catalog changes since ${since}, the store server answered since ${page.since}`, 'transient');
+      if (page.latestVersion < since) {
+        throw new SyncRequestError(
+          `the store server's catalog is at version ${page.latestVersion}, but this terminal has applied version ${since}: was the server's database replaced? ` +
+            'Catalog changes stay stopped until it is sorted out (sales still sync)',
+          'refused',
+        );
+      }
+      const at = this.#iso();
+      const result = applyCatalogChanges(db, page.changes, { currency: this.#currency, taxClasses: this.#taxClasses, journalTerminalId: this.#terminalId, at });
+      recordSuccess(db, at);
+      // "More" only counts when this page moved the version: a server that keeps answering with
+      // changes the terminal already has must not keep the machine pulling.
+      return { applied: result.applied, catalogVersion: result.version, more: page.more && result.version > since, at };
+    } catch (err) {
+      if (!signal?.aborted) this.#failed(err);
+      throw err;
+    }
+  }
+
+  /**
+   * One whole round without the machine (for `kassa sync now`): pushes until the backlog is
+   * empty (or a batch moves nothing), then pulls until the server has no more. Throws the first
+   * failure (a SyncRequestError), after what was settled before it stays settled.
+   */
+  async syncOnce(batchSize: number, onBatch?: (progress: PushBatchOutput) => void): Promise<SyncOnceResult> {
+    let applied = 0;
+    let duplicates = 0;
+    let deadLettered = 0;
+    let batches = 0;
+    let last: PushBatchOutput;
+    do {
+      last = await this.pushBatch(batchSize);
+      batches += 1;
+      applied += last.applied;
+      duplicates += last.duplicates;
+      deadLettered += last.deadLettered;
+      onBatch?.(last);
+    } while (last.backlog > 0 && last.applied + last.duplicates + last.deadLettered > 0);
+    let catalogApplied = 0;
+    let pull: PullCatalogOutput;
+    do {
+      pull = await this.pullCatalog();
+      catalogApplied += pull.applied;
+    } while (pull.more);
+    return { applied, duplicates, deadLettered, backlog: last.backlog, deadLetters: last.deadLetters, catalogApplied, catalogVersion: pull.catalogVersion, batches };
+  }
+
+  #iso(): string {
+    return this.#now().toISOString();
+  }
+
+  #failed(err: unknown): void {
+    const e = err instanceof SyncRequestError ? err : null;
+    try {
+      recordFailure(this.#db, {
+        at: this.#iso(),
+        kind: e?.kind ?? 'transient',
+        code: e?.code ?? null,
+        message: err instanceof Error ? err.message : String(err),
+      });
+    } catch {
+      // The failure goes to the machine either way; a full disk must not hide the first error.
+    }
+  }
+}

@@ -1,0 +1,468 @@
+// The wire protocol between a terminal and the store server (`kassa store-server`): the HTTP
+// paths, headers, request and answer bodies, as zod schemas and types. The server validates
+// every body with these before it touches storage; the terminal's sync loop builds its
+// requests and reads the answers with the same schemas (ARCHITECTURE.md §6, issue 6).
+//
+// Pure: zod and types only (no node:*, no fetch), so the terminal core, the server and the
+// tests all import it.
+//
+// Decisions a caller must know:
+// - Paths carry the API version (/v1/…). Every body is JSON (Content-Type: application/json).
+//   Terminal requests carry `Authorization: Bearer <terminal token>` and `Kassa-Terminal:
+//   <terminal id>`; admin requests (/v1/admin/…) carry `Authorization: Bearer <admin token>`.
+// - A push is answered item by item, in the order sent: `applied` (stored now), `duplicate`
+//   (this terminal already sent this idempotency key with the same content: nothing changed),
+//   or `rejected` with a reason (permanent: the terminal dead-letters the item; re-sending it
+//   gets the same answer). Rejected items are not stored.
+// - A whole batch is refused (HTTP 4xx/5xx with an `error` body, nothing stored from it) when it
+//   is malformed, its credentials are wrong, or any item has a newer `schemaVersion` than the
+//   server understands (SYNC_SCHEMA_VERSION). A refused batch dead-letters nothing: the
+//   terminal keeps its items and retries (`ERROR_ADVICE` says how).
+// - Item schemaVersion is per item, so a terminal that upgrades mid-backlog sends old items as
+//   they were written. A server meets a newer item only when it is older than the terminal:
+//   the answer is `newer-schema` and the queue waits for the server's upgrade.
+// - Exactly once: the server keeps (terminal id, idempotency key) unique and compares a hash of
+//   (type, schemaVersion, payload) on a re-send. The same key with different content is
+//   rejected `key-conflict`, never silently accepted.
+// - Sale payloads are the terminal's SaleRecord as committed (src/domain/sale-record.ts). The
+//   server checks only the fields it stores and sums (saleRecordPayload); it never refuses a
+//   sale because its figures do not add up: that money is already taken, `kassa verify` on the
+//   terminal reports it.
+// - Catalog versions are per store, gapless and increasing from 1; a terminal pulls `since`
+//   the last version it applied, applies each change in version order, and asks again while
+//   `more` is true.
+// - Money is integer minor units with a currency code (ARCHITECTURE.md §3 rule 1); every sum
+//   in a settlement answer is a safe integer.
+import { z } from 'zod';
+
+/** The newest item schema this code writes and understands. Items above it are refused. */
+export const SYNC_SCHEMA_VERSION = 1;
+/** The API version in every path. */
+export const SYNC_API_VERSION = 1;
+
+/** Most items one push may carry. */
+export const MAX_BATCH_ITEMS = 1000;
+/** Largest request body the server reads (a 1000-sale batch of 10-line sales is ~5 MB). */
+export const MAX_BODY_BYTES = 32 * 1024 * 1024;
+/** Most catalog changes in one pull answer, and the default. */
+export const MAX_CATALOG_PULL = 5000;
+export const DEFAULT_CATALOG_PULL = 500;
+/** Most changes one catalog publish may carry. */
+export const MAX_CATALOG_PUBLISH = 5000;
+
+export const SYNC_PATHS = {
+  /** GET, no auth: is the server up, which API and item schema does it speak. */
+  health: '/v1/health',
+  /** POST PushRequest → PushResponse (terminal auth). */
+  push: '/v1/sync/push',
+  /** GET ?since=<version>&limit=<n> → CatalogPullResponse (terminal auth). */
+  catalog: '/v1/sync/catalog',
+  /** GET ?from=<iso>&to=<iso> → SettlementResponse for the terminal's own store (terminal auth). */
+  settlement: '/v1/sync/settlement',
+  /** POST RegisterTerminalRequest → RegisterTerminalResponse (admin auth). */
+  adminTerminals: '/v1/admin/terminals',
+  /** POST CatalogPublishRequest → CatalogPublishResponse (admin auth). */
+  adminCatalog: (storeId: string): string => `/v1/admin/stores/${encodeURIComponent(storeId)}/catalog`,
+  /** GET ?from=<iso>&to=<iso> → SettlementResponse (admin auth). */
+  adminSettlement: (storeId: string): string => `/v1/admin/stores/${encodeURIComponent(storeId)}/settlement`,
+} as const;
+
+/** The header naming the terminal whose token is in Authorization. */
+export const TERMINAL_HEADER = 'kassa-terminal';
+
+/** The headers of every terminal request. */
+export function terminalHeaders(terminalId: string, token: string): Record<string, string> {
+  return { authorization: `Bearer ${token}`, [TERMINAL_HEADER]: terminalId, 'content-type': 'application/json' };
+}
+
+// ---------------------------------------------------------------- shared pieces
+
+/** Same rule as the terminal's config (src/core/config.ts): 1–16 letters, digits or "-". */
+export const terminalId = z.string().regex(/^[A-Za-z0-9-]{1,16}$/, 'expected 1–16 letters, digits or "-", e.g. "T01"');
+export const storeId = z.string().regex(/^[A-Za-z0-9_-]{1,32}$/, 'expected 1–32 letters, digits, "_" or "-", e.g. "S01"');
+const minor = z.number().int().safe();
+/** ISO 8601 with an offset; years before 1970 are no sale time, and PostgreSQL refuses year 0. */
+const isoTime = z.iso.datetime({ offset: true })
+  // Only on text that has a year (the format check reports the rest, once).
+  .refine((s) => !/^\d{4}-/.test(s) || Number(s.slice(0, 4)) >= 1970, 'expected a time after 1970');
+const currency = z.string().regex(/^[A-Z]{3}$/, 'expected an ISO 4217 code such as "CNY"');
+/** Non-empty text without NUL (which PostgreSQL text cannot hold). */
+const text = (max: number) => z.string().min(1).max(max).refine((s) => !s.includes('\u0000'), 'must not contain a NUL character');
+
+export const tenderMethod = z.enum(['cash', 'alipay', 'wechat']);
+export type SyncTenderMethod = z.infer<typeof tenderMethod>;
+
+// ---------------------------------------------------------------- push: items
+
+export const ITEM_TYPES = ['sale', 'refund', 'shift', 'journal'] as const;
+export type SyncItemType = (typeof ITEM_TYPES)[number];
+
+/**
+ * One outbox item as sent. The envelope is checked for the whole batch (a bad envelope refuses
+ * the batch); the payload is checked per item against its type's schema (a bad payload
+ * rejects that item only).
+ */
+export const pushItem = z.strictObject({
+  idempotencyKey: text(256),
+  /** The terminal's outbox seq: the order it was written in (kept for diagnostics). */
+  seq: z.number().int().positive().safe(),
+  /** One of ITEM_TYPES at the current schema; anything else is rejected `unknown-type`. */
+  type: text(64),
+  /** The item schema it was written with; > SYNC_SCHEMA_VERSION refuses the batch. */
+  schemaVersion: z.number().int().positive(),
+  /** When the terminal queued it. */
+  createdAt: isoTime,
+  payload: z.record(z.string(), z.unknown()),
+});
+export type PushItem = z.infer<typeof pushItem>;
+
+export const pushRequest = z.strictObject({
+  /** Made by the terminal for its logs and the server's; not an idempotency key. */
+  batchId: text(128),
+  items: z.array(pushItem).min(1, 'a batch holds at least one item').max(MAX_BATCH_ITEMS, `a batch holds at most ${MAX_BATCH_ITEMS} items`),
+});
+export type PushRequest = z.infer<typeof pushRequest>;
+
+/**
+ * A 'sale' payload: the SaleRecord as committed. Only what the server stores and sums is
+ * checked; other fields (lines in detail, cashier, discounts…) are kept as sent.
+ */
+export const saleRecordPayload = z.looseObject({
+  id: text(80),
+  terminalId,
+  receiptNo: z.number().int().positive().safe(),
+  currency,
+  completedAt: isoTime,
+  training: z.boolean(),
+  lines: z.array(z.unknown()).min(1),
+  subtotal: minor,
+  taxTotal: minor,
+  total: minor,
+  rounding: minor,
+  tenders: z.array(z.looseObject({ seq: z.number().int().positive(), method: tenderMethod, amount: minor })),
+});
+export type SaleRecordPayload = z.infer<typeof saleRecordPayload>;
+
+/** The terminal's refund journal kinds (src/core/db/refunds.ts REFUND_JOURNAL_KINDS). */
+export const REFUND_KINDS = ['refund.requested', 'sale.refunded', 'refund.failed', 'refund.manual'] as const;
+
+/**
+ * A 'refund' payload: one refund journal entry. `entry` is the journal entry's payload as
+ * written on the terminal. Only `sale.refunded` (money went back through one tender) counts
+ * in settlement, so only its entry must name the part, method, amount and currency.
+ */
+export const refundPayload = z.discriminatedUnion('kind', [
+  z.looseObject({
+    kind: z.literal('sale.refunded'),
+    at: isoTime,
+    training: z.boolean(),
+    journalSeq: z.number().int().positive().safe(),
+    entry: z.looseObject({
+      refundId: text(80),
+      partNo: z.number().int().positive(),
+      saleId: text(80),
+      method: tenderMethod,
+      amount: minor.positive(),
+      currency,
+    }),
+  }),
+  z.looseObject({
+    kind: z.enum(['refund.requested', 'refund.failed', 'refund.manual']),
+    at: isoTime,
+    training: z.boolean(),
+    journalSeq: z.number().int().positive().safe(),
+    entry: z.looseObject({ refundId: text(80), saleId: text(80) }),
+  }),
+]);
+export type RefundPayload = z.infer<typeof refundPayload>;
+
+/** A 'shift' payload: a shift event (open, close, cash count, close-day override…), kept as sent. */
+export const shiftPayload = z.looseObject({ kind: text(64), at: isoTime });
+export type ShiftPayload = z.infer<typeof shiftPayload>;
+
+/** A 'journal' payload: one hash-chained journal row of the terminal, kept as sent. */
+export const journalPayload = z.looseObject({
+  seq: z.number().int().positive().safe(),
+  at: isoTime,
+  kind: text(64),
+  ref: z.string().nullable(),
+  prevHash: z.string().regex(/^[0-9a-f]{64}$/, 'expected a sha256 hex digest'),
+  hash: z.string().regex(/^[0-9a-f]{64}$/, 'expected a sha256 hex digest'),
+  payload: z.unknown(),
+});
+export type JournalPayload = z.infer<typeof journalPayload>;
+
+/** The payload schema of each item type at SYNC_SCHEMA_VERSION. */
+export const ITEM_PAYLOAD_SCHEMAS = {
+  sale: saleRecordPayload,
+  refund: refundPayload,
+  shift: shiftPayload,
+  journal: journalPayload,
+} as const satisfies Record<SyncItemType, z.ZodType>;
+
+// ---------------------------------------------------------------- push: answers
+
+export const REJECT_REASONS = [
+  /** The payload does not fit its type's schema; the message names the field. */
+  'invalid-payload',
+  /** The type is not one of ITEM_TYPES. */
+  'unknown-type',
+  /** The payload names another terminal than the one that sent it (a sale's terminalId). */
+  'terminal-mismatch',
+  /** This idempotency key was stored before with different content; the stored one stays. */
+  'key-conflict',
+  /** The thing the item creates (a sale id, a refund part) is already stored under another key. */
+  'id-conflict',
+] as const;
+export type RejectReason = (typeof REJECT_REASONS)[number];
+
+export const itemResult = z.discriminatedUnion('status', [
+  z.strictObject({ idempotencyKey: z.string(), status: z.literal('applied') }),
+  z.strictObject({ idempotencyKey: z.string(), status: z.literal('duplicate') }),
+  z.strictObject({ idempotencyKey: z.string(), status: z.literal('rejected'), reason: z.enum(REJECT_REASONS), message: z.string() }),
+]);
+export type ItemResult = z.infer<typeof itemResult>;
+
+export const pushResponse = z.strictObject({
+  batchId: z.string(),
+  /** One per item, in the order sent. */
+  results: z.array(itemResult),
+  applied: z.number().int().nonnegative(),
+  duplicates: z.number().int().nonnegative(),
+  rejected: z.number().int().nonnegative(),
+  serverTime: isoTime,
+});
+export type PushResponse = z.infer<typeof pushResponse>;
+
+// ---------------------------------------------------------------- refusals (whole request)
+
+export const ERROR_CODES = [
+  /** 400: not JSON, or the body/query does not fit its schema; the message names the field. */
+  'malformed',
+  /** 413: body larger than MAX_BODY_BYTES. */
+  'too-large',
+  /** 401: no Authorization header (or no Kassa-Terminal header on a terminal request). */
+  'missing-credentials',
+  /** 401: no terminal registered by that id. */
+  'unknown-terminal',
+  /** 401: the token is not this terminal's (or not the admin token). */
+  'bad-token',
+  /** 422: an item's schemaVersion is newer than the server's; the server needs an upgrade. */
+  'newer-schema',
+  /** 409: register: the terminal id is taken (by another store, or without `rotate`). */
+  'conflict',
+  /** 404 */
+  'not-found',
+  /** 405 */
+  'method-not-allowed',
+  /** 503: the storage is unreachable or a write failed part-way (rolled back whole). */
+  'unavailable',
+  /** 500: a bug, logged by the server. */
+  'internal',
+] as const;
+export type SyncErrorCode = (typeof ERROR_CODES)[number];
+
+export const errorResponse = z.strictObject({
+  error: z.strictObject({
+    code: z.enum(ERROR_CODES),
+    message: z.string(),
+    /** newer-schema, malformed: the item at fault. */
+    itemIndex: z.number().int().nonnegative().optional(),
+    idempotencyKey: z.string().optional(),
+    /** newer-schema: the newest item schema the server understands. */
+    supportedSchemaVersion: z.number().int().optional(),
+  }),
+});
+export type ErrorResponse = z.infer<typeof errorResponse>;
+
+/**
+ * What a terminal should do with a refused request. No refusal dead-letters an item (only an
+ * item's own `rejected` answer does): the items stay queued, in order.
+ * - `retry`: transient; retry with backoff, forever.
+ * - `blocked`: needs a person (re-register, upgrade the server, fix the URL); keep retrying
+ *   slowly and show the reason to the manager.
+ * - `bug`: the terminal built a bad request; show it, keep the items, retry slowly.
+ */
+export const ERROR_ADVICE: Readonly<Record<SyncErrorCode, 'retry' | 'blocked' | 'bug'>> = {
+  malformed: 'bug',
+  'too-large': 'bug',
+  'missing-credentials': 'blocked',
+  'unknown-terminal': 'blocked',
+  'bad-token': 'blocked',
+  'newer-schema': 'blocked',
+  conflict: 'blocked',
+  'not-found': 'blocked',
+  'method-not-allowed': 'bug',
+  unavailable: 'retry',
+  internal: 'retry',
+};
+
+// ---------------------------------------------------------------- health
+
+export const healthResponse = z.strictObject({
+  ok: z.literal(true),
+  service: z.literal('kassa-store-server'),
+  apiVersion: z.number().int(),
+  schemaVersion: z.number().int(),
+  storage: z.enum(['pg', 'pglite']),
+});
+export type HealthResponse = z.infer<typeof healthResponse>;
+
+// ---------------------------------------------------------------- register (admin)
+
+export const registerTerminalRequest = z.strictObject({
+  storeId,
+  terminalId,
+  /** Replace the token of a terminal already registered to this store (the old one stops working). */
+  rotate: z.boolean().optional(),
+});
+export type RegisterTerminalRequest = z.infer<typeof registerTerminalRequest>;
+
+export const registerTerminalResponse = z.strictObject({
+  storeId,
+  terminalId,
+  /** Shown once: the server keeps only its hash. */
+  token: z.string().min(32),
+  registeredAt: isoTime,
+  rotated: z.boolean(),
+});
+export type RegisterTerminalResponse = z.infer<typeof registerTerminalResponse>;
+
+// ---------------------------------------------------------------- catalog
+
+export const catalogProduct = z.strictObject({
+  sku: text(64),
+  nameZh: z.string().max(200),
+  nameEn: z.string().max(200),
+  /** Minor units per item (`each`) or per kilogram (`kg`). */
+  price: minor.nonnegative(),
+  currency,
+  taxClass: text(32),
+  unit: z.enum(['each', 'kg']),
+  department: z.string().max(64),
+  active: z.boolean(),
+  /** Normalized barcode keys (GTIN-14 or store PLU). */
+  barcodes: z.array(text(32)).max(64),
+});
+export type CatalogProduct = z.infer<typeof catalogProduct>;
+
+export const catalogPromotion = z.looseObject({
+  id: text(64),
+  name: z.string().max(200),
+  startsAt: isoTime.nullable(),
+  endsAt: isoTime.nullable(),
+});
+export type CatalogPromotion = z.infer<typeof catalogPromotion>;
+
+const catalogChangeVariants = {
+  productUpsert: z.strictObject({ kind: z.literal('product.upsert'), product: catalogProduct }),
+  productDelete: z.strictObject({ kind: z.literal('product.delete'), sku: text(64) }),
+  priceSet: z.strictObject({ kind: z.literal('price.set'), sku: text(64), price: minor.nonnegative(), currency }),
+  promotionUpsert: z.strictObject({ kind: z.literal('promotion.upsert'), promotion: catalogPromotion }),
+  promotionDelete: z.strictObject({ kind: z.literal('promotion.delete'), id: text(64) }),
+};
+const v = catalogChangeVariants;
+
+/** One change to a store's catalog, as published. */
+export const catalogChange = z.discriminatedUnion('kind', [v.productUpsert, v.productDelete, v.priceSet, v.promotionUpsert, v.promotionDelete]);
+export type CatalogChange = z.infer<typeof catalogChange>;
+
+/** A change as pulled: its version (per store, gapless from 1) and when it was published. */
+const stamp = { version: z.number().int().positive().safe(), publishedAt: isoTime };
+export const versionedCatalogChange = z.discriminatedUnion('kind', [
+  v.productUpsert.extend(stamp),
+  v.productDelete.extend(stamp),
+  v.priceSet.extend(stamp),
+  v.promotionUpsert.extend(stamp),
+  v.promotionDelete.extend(stamp),
+]);
+export type VersionedCatalogChange = z.infer<typeof versionedCatalogChange>;
+
+/** The query of a pull: `?since=<last applied version, 0 at first>&limit=<1..MAX_CATALOG_PULL>`. */
+export const catalogPullQuery = z.strictObject({
+  since: z.coerce.number().int().nonnegative().safe(),
+  limit: z.coerce.number().int().min(1).max(MAX_CATALOG_PULL).default(DEFAULT_CATALOG_PULL),
+});
+export type CatalogPullQuery = z.infer<typeof catalogPullQuery>;
+
+export const catalogPullResponse = z.strictObject({
+  storeId,
+  since: z.number().int().nonnegative(),
+  /** Versions since+1…, in order, at most `limit`. */
+  changes: z.array(versionedCatalogChange),
+  /** The store's newest version now (0: nothing published). */
+  latestVersion: z.number().int().nonnegative(),
+  /** More changes wait after the last one here: pull again with since = its version. */
+  more: z.boolean(),
+});
+export type CatalogPullResponse = z.infer<typeof catalogPullResponse>;
+
+export const catalogPublishRequest = z.strictObject({
+  changes: z.array(catalogChange).min(1).max(MAX_CATALOG_PUBLISH),
+});
+export type CatalogPublishRequest = z.infer<typeof catalogPublishRequest>;
+
+export const catalogPublishResponse = z.strictObject({
+  storeId,
+  /** The versions given to the changes, in the order sent: fromVersion…toVersion. */
+  fromVersion: z.number().int().positive(),
+  toVersion: z.number().int().positive(),
+});
+export type CatalogPublishResponse = z.infer<typeof catalogPublishResponse>;
+
+// ---------------------------------------------------------------- settlement
+
+/** `?from=<iso>&to=<iso>`: sales by completedAt and refunds by time in [from, to); both optional. */
+export const settlementQuery = z
+  .strictObject({ from: isoTime.optional(), to: isoTime.optional() })
+  .refine((q) => q.from === undefined || q.to === undefined || Date.parse(q.from) < Date.parse(q.to), { message: 'from must be before to', path: ['to'] });
+export type SettlementQuery = z.infer<typeof settlementQuery>;
+
+export const methodTotals = z.strictObject({
+  method: tenderMethod,
+  /** Σ tender amounts applied to sales. */
+  taken: minor,
+  /** Σ refunded amounts that went back through this method. */
+  refunded: minor,
+});
+export type MethodTotals = z.infer<typeof methodTotals>;
+
+/** Totals of one currency; training sales and refunds are counted apart and summed nowhere. */
+export const settlementTotals = z.strictObject({
+  currency,
+  saleCount: z.number().int().nonnegative(),
+  /** Σ (total + rounding): what the customers owed. */
+  salesTotal: minor,
+  taxTotal: minor,
+  refundCount: z.number().int().nonnegative(),
+  refundTotal: minor,
+  /** salesTotal − refundTotal. */
+  net: minor,
+  /** cash, alipay, wechat, always all three in that order. */
+  byMethod: z.array(methodTotals),
+  trainingSaleCount: z.number().int().nonnegative(),
+});
+export type SettlementTotals = z.infer<typeof settlementTotals>;
+
+export const terminalSettlement = settlementTotals.extend({
+  terminalId,
+  /** The receipt numbers seen (non-training): with saleCount they show a gap at a glance. */
+  firstReceiptNo: z.number().int().positive().nullable(),
+  lastReceiptNo: z.number().int().positive().nullable(),
+  lastSaleAt: isoTime.nullable(),
+});
+export type TerminalSettlement = z.infer<typeof terminalSettlement>;
+
+export const settlementResponse = z.strictObject({
+  storeId,
+  from: isoTime.nullable(),
+  to: isoTime.nullable(),
+  generatedAt: isoTime,
+  /** Every terminal registered to the store, active or not. */
+  registeredTerminals: z.array(terminalId),
+  /** One row per terminal and currency with anything in the range, by terminal id. */
+  terminals: z.array(terminalSettlement),
+  /** One row per currency: the sums of the terminal rows. */
+  store: z.array(settlementTotals.extend({ terminalCount: z.number().int().nonnegative() })),
+});
+export type SettlementResponse = z.infer<typeof settlementResponse>;

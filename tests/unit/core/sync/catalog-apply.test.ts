@@ -1,0 +1,106 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { catalogRepository } from '../../../../src/core/db/catalog.ts';
+import { openDatabase, type Db } from '../../../../src/core/db/open.ts';
+import { applyCatalogChanges, CatalogSyncError } from '../../../../src/core/sync/catalog-apply.ts';
+import { catalogSkipped, catalogVersion } from '../../../../src/core/sync/sync-state.ts';
+import type { CatalogProduct, VersionedCatalogChange } from '../../../../src/shared/sync-protocol.ts';
+import { tempDbFile } from '../../../support/sale-fixtures.ts';
+
+const AT = '2026-01-01T00:00:00.000Z';
+const OPTIONS = { currency: 'CNY', taxClasses: ['standard', 'zero'], journalTerminalId: 'T01', at: AT };
+
+let tmp: ReturnType<typeof tempDbFile>;
+let db: Db;
+beforeEach(() => {
+  tmp = tempDbFile();
+  db = openDatabase(tmp.file);
+});
+afterEach(() => {
+  db.close();
+  tmp.cleanup();
+});
+
+const product = (sku: string, price: number, extra: Partial<CatalogProduct> = {}): CatalogProduct => ({
+  sku,
+  nameZh: `商品${sku}`,
+  nameEn: `Item ${sku}`,
+  price,
+  currency: 'CNY',
+  taxClass: 'standard',
+  unit: 'each',
+  department: '',
+  active: true,
+  barcodes: [],
+  ...extra,
+});
+const upsert = (version: number, p: CatalogProduct): VersionedCatalogChange => ({ kind: 'product.upsert', product: p, version, publishedAt: AT });
+const journalCount = () => db.prepare("SELECT count(*) FROM journal WHERE kind = 'catalog.imported'").pluck().get() as number;
+
+describe('applyCatalogChanges', () => {
+  it('applies a page and moves the version, journalling the page once', () => {
+    const r = applyCatalogChanges(db, [upsert(1, product('A', 100, { barcodes: ['6901234567892'] })), upsert(2, product('B', 200))], OPTIONS);
+    expect(r).toEqual({ applied: 2, skipped: 0, alreadyApplied: 0, version: 2 });
+    expect(catalogVersion(db)).toBe(2);
+    expect(catalogRepository(db).findByBarcode('06901234567892')?.sku).toBe('A');
+    expect(catalogRepository(db).searchProducts('商品B').map((p) => p.sku)).toEqual(['B']);
+    expect(journalCount()).toBe(1);
+  });
+
+  it('refuses a page that skips a version and writes nothing of it', () => {
+    applyCatalogChanges(db, [upsert(1, product('A', 100))], OPTIONS);
+    expect(() => applyCatalogChanges(db, [upsert(2, product('B', 200)), upsert(4, product('C', 300))], OPTIONS)).toThrow(CatalogSyncError);
+    expect(() => applyCatalogChanges(db, [upsert(3, product('C', 300))], OPTIONS)).toThrow(/does not follow version 1/);
+    expect(catalogVersion(db)).toBe(1);
+    expect(catalogRepository(db).findBySku('B')).toBeNull();
+    expect(journalCount()).toBe(1);
+  });
+
+  it('skips changes it already has (another process applied them) and applies the rest', () => {
+    applyCatalogChanges(db, [upsert(1, product('A', 100)), upsert(2, product('B', 200))], OPTIONS);
+    const r = applyCatalogChanges(db, [upsert(2, product('B', 999)), upsert(3, product('C', 300))], OPTIONS);
+    expect(r).toEqual({ applied: 1, skipped: 0, alreadyApplied: 1, version: 3 });
+    expect(catalogRepository(db).findBySku('B')?.price.amount).toBe(200);
+    // A page of nothing new writes nothing, not even a journal row.
+    expect(applyCatalogChanges(db, [upsert(3, product('C', 1))], OPTIONS)).toEqual({ applied: 0, skipped: 0, alreadyApplied: 1, version: 3 });
+    expect(journalCount()).toBe(2);
+  });
+
+  it('skips what the terminal cannot sell, says why, and still moves past it', () => {
+    const changes: VersionedCatalogChange[] = [
+      upsert(1, product('USD1', 100, { currency: 'USD' })),
+      upsert(2, product('TAX1', 100, { taxClass: 'luxury' })),
+      upsert(3, product('BAD1', 100, { barcodes: ['6901234567891'] })),
+      { kind: 'price.set', sku: 'NOPE', price: 5, currency: 'CNY', version: 4, publishedAt: AT },
+      { kind: 'promotion.delete', id: 'P1', version: 5, publishedAt: AT },
+      upsert(6, product('OK1', 100)),
+    ];
+    const r = applyCatalogChanges(db, changes, OPTIONS);
+    expect(r).toEqual({ applied: 1, skipped: 5, alreadyApplied: 0, version: 6 });
+    const skipped = catalogSkipped(db);
+    expect(skipped.count).toBe(5);
+    expect(skipped.newest.map((s) => s.reason)).toEqual([
+      'sku USD1 is priced in USD, the terminal sells in CNY',
+      'sku TAX1 has tax class "luxury", which the terminal\'s config does not define',
+      'sku BAD1: barcode "6901234567891" is not valid (bad check digit: expected 2, got 1)',
+      "sku NOPE is not in the terminal's catalog",
+      'the terminal does not apply promotions yet',
+    ]);
+    expect(catalogRepository(db).countProducts()).toBe(1);
+  });
+
+  it('applies upserts, price changes and deletes of the same SKU in version order', () => {
+    const r = applyCatalogChanges(
+      db,
+      [
+        upsert(1, product('A', 100)),
+        { kind: 'price.set', sku: 'A', price: 150, currency: 'CNY', version: 2, publishedAt: AT },
+        { kind: 'product.delete', sku: 'A', version: 3, publishedAt: AT },
+        upsert(4, product('A', 400, { nameEn: 'Again' })),
+        { kind: 'price.set', sku: 'A', price: 450, currency: 'CNY', version: 5, publishedAt: AT },
+      ],
+      OPTIONS,
+    );
+    expect(r.version).toBe(5);
+    expect(catalogRepository(db).findBySku('A')).toMatchObject({ nameEn: 'Again', price: { amount: 450 } });
+  });
+});
