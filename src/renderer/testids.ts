@@ -59,6 +59,8 @@ export const TID = {
   deviceNotice: 'device-notice',
   deviceAlerts: 'device-alerts',
   printerStatus: 'printer-status',
+  /** The store sync chip (cashier header) and panel (manager); carries data-state and data-backlog. */
+  syncStatus: 'sync-status',
   searchInput: 'search-input',
   searchResults: 'search-results',
   searchHit: (sku: string) => `search-hit-${sku}`,

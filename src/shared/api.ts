@@ -306,6 +306,20 @@ export interface Notice {
   readonly at: string;
 }
 
+/** The terminal's sync with the store server (issue 6); null when the terminal does not sync. */
+export interface SyncView {
+  readonly state: 'syncing' | 'idle' | 'offline' | 'failing';
+  /** Sales and refunds not yet taken by the store server. */
+  readonly backlog: number;
+  /** Items the server refused, listed for the manager. */
+  readonly deadLetters: number;
+  readonly lastSuccessAt: string | null;
+  /** Why the last round failed, for people. */
+  readonly lastError: string | null;
+  /** offline/failing: when the next try is due. */
+  readonly retryInMs: number | null;
+}
+
 export interface SearchHitView {
   readonly sku: string;
   readonly name: string;
@@ -347,6 +361,8 @@ export const posRequests = {
   'devices.testPrint': request<typeof empty, { readonly status: string; readonly detail: string | null }>(empty),
   'devices.openDrawer': request<z.ZodObject<{ reason: typeof reason }>, { readonly opened: true }>(z.object({ reason }).strict()),
   'devices.reconnect': request<z.ZodObject<{ id: z.ZodString }>, DeviceView>(z.object({ id: z.string().min(1).max(64) }).strict()),
+  /** null: this terminal does not sync with a store server. */
+  'sync.view': request<typeof empty, SyncView | null>(empty),
 } as const;
 
 export type PosRequests = typeof posRequests;
@@ -366,6 +382,8 @@ export interface PosEvents {
   'customer': CustomerView;
   'devices': readonly DeviceView[];
   'notice': Notice;
+  /** On every change of the sync state or backlog (while a backlog drains: its progress). */
+  'sync': SyncView;
 }
 export type EventName = keyof PosEvents;
 

@@ -34,6 +34,7 @@ import { PrintInterruptedError } from '../../../drivers/printer/escpos-printer.t
 import { FontError } from '../../../drivers/sim/bitmap-font.ts';
 import { TransportError } from '../../../drivers/transports/byte-transport.ts';
 import type { PaymentResult } from '../../../state-machines/payment.machine.ts';
+import type { SyncStatus } from '../../../state-machines/sync.machine.ts';
 import { productName } from '../../domain/product.ts';
 import {
   PROTOCOL_VERSION,
@@ -56,6 +57,7 @@ import {
   type ReplyMessage,
   type RequestName,
   type ResultOf,
+  type SyncView,
   type TenderView,
   type TerminalInfo,
   type Wallet,
@@ -162,6 +164,17 @@ function deviceNotice(before: DeviceView['state'] | undefined, v: DeviceView, at
 function paymentNotice(result: PaymentResult, at: string): Notice {
   const level: Notice['level'] = result.kind === 'paid' ? (result.unwanted ? 'warning' : 'info') : result.kind === 'manualReconcile' ? 'error' : 'warning';
   return { level, message: `${WALLET_NAMES[result.wallet]}: ${result.message}`, at };
+}
+
+function syncView(status: SyncStatus): SyncView {
+  return {
+    state: status.state,
+    backlog: status.backlog,
+    deadLetters: status.deadLetters,
+    lastSuccessAt: status.lastSuccessAt,
+    lastError: status.lastError?.message ?? null,
+    retryInMs: status.retryInMs,
+  };
 }
 
 function drawerNotice(notice: DeviceNotice, at: string): Notice | null {
@@ -341,6 +354,9 @@ export function createPosHost(app: TerminalApp, options: PosHostOptions = { host
     );
   }
 
+  // Store sync: its state and backlog, as the screens show it (and its progress while a backlog drains).
+  if (app.sync) cleanups.push(app.sync.onStatus((status) => emitIfChanged('sync', syncView(status))));
+
   // Wallet payments a crash left open are resolved in the background after start-up.
   void app.recovery.then((attempts) => {
     for (const a of attempts) {
@@ -473,6 +489,9 @@ export function createPosHost(app: TerminalApp, options: PosHostOptions = { host
     },
     async 'devices.reconnect'({ id }) {
       return devicesOrRefuse().reconnect(id);
+    },
+    async 'sync.view'() {
+      return app.sync ? syncView(app.sync.status()) : null;
     },
   };
 

@@ -7,16 +7,16 @@ import { errorText } from '../client/pos-client.ts';
 import { addNotice, dismissAll, dismissNotice, emptyNotices, expireNotices, nextExpiry, type NoticeList } from '../notices.ts';
 import { usePos } from './pos-context.tsx';
 
-type ViewEvent = 'checkout' | 'customer' | 'devices';
+type ViewEvent = 'checkout' | 'customer' | 'devices' | 'sync';
 
 /**
  * The newest `event` view: pushed events always, plus `load()` at start and after every
  * reconnect. `onError` hears a failed load (the view stays as it was).
  */
-export function useLiveView<E extends ViewEvent>(event: E, load: () => Promise<PosEvents[E]>, onError?: (message: string) => void): { value: PosEvents[E] | null; live: LiveView<PosEvents[E]> } {
+export function useLiveView<E extends ViewEvent>(event: E, load: () => Promise<PosEvents[E] | null>, onError?: (message: string) => void): { value: PosEvents[E] | null; live: LiveView<PosEvents[E] | null> } {
   const { client, epoch } = usePos();
   const [value, setValue] = useState<PosEvents[E] | null>(null);
-  const live = useMemo(() => new LiveView<PosEvents[E]>(setValue), []);
+  const live = useMemo(() => new LiveView<PosEvents[E] | null>(setValue), []);
   const loadRef = useRef(load);
   loadRef.current = load;
   const errorRef = useRef(onError);

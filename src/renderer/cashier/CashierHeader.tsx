@@ -4,6 +4,7 @@ import type { CheckoutView, DeviceView } from '../../shared/api.ts';
 import { usePos } from '../app/pos-context.tsx';
 import { ConnectionBanner } from '../components/ConnectionBanner.tsx';
 import { LanguageSwitch } from '../components/LanguageSwitch.tsx';
+import { SyncStatusChip, useSync } from '../components/SyncStatus.tsx';
 import { TrainingBadge } from '../components/TrainingBadge.tsx';
 import { needingAttention, severityOf } from '../devices.ts';
 import { notRepeating, type NoticeList } from '../notices.ts';
@@ -12,6 +13,7 @@ import type { CashierUi } from './cashier-model.ts';
 
 export function CashierHeader({ devices, printer, onHelp }: { readonly devices: readonly DeviceView[]; readonly printer: CheckoutView['printer']; readonly onHelp: () => void }) {
   const { info, t } = usePos();
+  const sync = useSync();
   const alerts = needingAttention(devices);
   // The checkout's own printer view and the printer device say the same thing: one chip.
   const printerAlert = alerts.find((d) => d.type === 'printer');
@@ -37,6 +39,7 @@ export function CashierHeader({ devices, printer, onHelp }: { readonly devices: 
             {d.detail ? ` · ${d.detail}` : ''}
           </span>
         ))}
+        <SyncStatusChip sync={sync} />
       </span>
       <span className="spacer" />
       <LanguageSwitch />

@@ -14,6 +14,7 @@ import { TrainingBadge } from '../components/TrainingBadge.tsx';
 import { severityOf, sortDevices } from '../devices.ts';
 import { formatClock } from '../format.ts';
 import { TID } from '../testids.ts';
+import { SyncStatusChip, useSync } from '../components/SyncStatus.tsx';
 
 const MAX_LOG = 50;
 
@@ -26,6 +27,7 @@ export function ManagerScreen() {
   const [drawerOpen, setDrawerOpen] = useState(false);
   const [reason, setReason] = useState('');
   const [log, setLog] = useState<readonly Notice[]>([]);
+  const sync = useSync();
   const { value: devices } = useLiveView('devices', () => client.request('devices.list', {}), (message) => setResult({ ok: false, text: message }));
 
   useEffect(() => client.on('notice', (n) => setLog((l) => [n, ...l].slice(0, MAX_LOG))), [client]);
@@ -73,6 +75,7 @@ export function ManagerScreen() {
           {t('manager.title')} · {t('app.terminal', { id: info.terminalId })}
         </span>
         <TrainingBadge />
+        <SyncStatusChip sync={sync} always />
         <span className="spacer" />
         <nav className="nav">
           <a href="/">{t('nav.cashier')}</a>

@@ -10,7 +10,10 @@ import { importCatalog } from '../../../src/core/catalog-import.ts';
 import { ConfigError } from '../../../src/core/config.ts';
 import { demoBarcodeFor, writeDemoCatalog } from '../../../src/core/demo-data.ts';
 import { openTerminalApp, type TerminalApp } from '../../../src/core/terminal-app.ts';
-import type { CheckoutView, EventMessage, RecentSale, TerminalInfo } from '../../../src/shared/api.ts';
+import type { CheckoutView, EventMessage, RecentSale, SyncView, TerminalInfo } from '../../../src/shared/api.ts';
+import { startStoreServer } from '../../../src/server/store/http-api.ts';
+import { openStoreStorage } from '../../../src/server/store/storage.ts';
+import { registerTerminal } from '../../../src/server/store/terminals.ts';
 import { until } from '../../support/until.ts';
 
 let root: string;
@@ -228,6 +231,56 @@ describe('configured mode', () => {
     expect(await api.refused('devices.testPrint')).toMatch(/no devices are configured/);
     expect(await api.refused('devices.openDrawer', { reason: 'float' })).toMatch(/no devices are configured/);
     expect(await api.ok('devices.list')).toEqual([]);
+  });
+
+  it('with a sync block it syncs to the store server, and the screens see the backlog and the state', async () => {
+    const storage = await openStoreStorage({ dataDir: join(root, 'store') });
+    opened.push(storage);
+    const registered = await registerTerminal(storage, { storeId: 'S01', terminalId: 'T09' }, new Date());
+    // A port nobody listens on yet: the store server is down when the terminal starts.
+    const probe = await startStoreServer({ storage });
+    const port = probe.port;
+    await probe.close();
+    const dir = join(root, 'terminal');
+    mkdirSync(dir);
+    writeFileSync(
+      join(dir, 'kassa.config.json'),
+      JSON.stringify({ terminalId: 'T09', language: 'en', sync: { serverUrl: `http://127.0.0.1:${port}`, token: registered.token, pollSeconds: 1 } }),
+    );
+    const { app, host } = await open({ dataDir: dir, mode: 'configured' });
+    expect(app.sync).not.toBeNull();
+    await catalogFor(app);
+    const api = client(host);
+    const events: SyncView[] = [];
+    host.subscribe((e: EventMessage) => {
+      if (e.name === 'sync') events.push(e.payload as SyncView);
+    });
+    await api.send({ type: 'SCAN', data: demoBarcodeFor(1) });
+    const cart = await api.settled('the line', (v) => v.lines.length === 1);
+    await api.send({ type: 'TENDER' });
+    await api.send({ type: 'TENDER_CASH', received: cart.totals.total });
+    await api.settled('the sale', (v) => v.lastSale !== null);
+    await until(() => events.some((v) => v.state === 'offline' && v.backlog >= 1), 'the screens hear that the sale waits for an offline store server', 8000);
+    const waiting = await api.ok<SyncView>('sync.view');
+    expect(waiting).toMatchObject({ state: 'offline' });
+    expect(waiting.backlog).toBeGreaterThanOrEqual(1);
+    expect(waiting.lastError).toMatch(/./);
+
+    // The store server comes up on that port: the backlog drains and the screens see it.
+    const server = await startStoreServer({ storage, port });
+    opened.push(server);
+    app.sync?.syncNow();
+    await until(() => events.some((v) => v.state === 'idle' && v.backlog === 0), 'the backlog to drain', 15_000);
+    expect(await api.ok<SyncView>('sync.view')).toMatchObject({ state: 'idle', backlog: 0, deadLetters: 0 });
+  });
+
+  it('a terminal without a sync block answers sync.view with null', async () => {
+    const dir = join(root, 'terminal');
+    mkdirSync(dir);
+    writeFileSync(join(dir, 'kassa.config.json'), JSON.stringify({ terminalId: 'T08' }));
+    const { app, host } = await open({ dataDir: dir, mode: 'configured' });
+    expect(app.sync).toBeNull();
+    expect(await client(host).ok('sync.view')).toBeNull();
   });
 
   it('refuses a bad kassa.config.json naming the field, before anything is created', async () => {
