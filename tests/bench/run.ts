@@ -31,6 +31,7 @@ import type { PrintLinkResult } from './print-link.ts';
 import { measureSandboxTps } from './sandbox-tps.ts';
 import { measureScanToEvent } from './scan-to-event.ts';
 import { measureScanToScreen } from './scan-to-screen.ts';
+import { measureSyncDrain, measureSyncPush, SYNC_PG_MISSING } from './sync-drain.ts';
 import { measureUiReady } from './ui-ready.ts';
 import { percentile } from './percentile.ts';
 
@@ -210,6 +211,24 @@ try {
     log('sandbox gateway throughput');
     const tps = await measureSandboxTps();
     emit('sandbox_tps', tps.tps, 'tps', '≥ 500', tps.note);
+  }
+
+  // --- sync_drain_pglite_per_s, sync_drain_pg_per_s, sync_push_p95_ms -----------------------------
+  // One terminal's outbox into the store server over HTTP (tests/bench/sync-drain.ts).
+  {
+    log('sync: draining a sale backlog into the store server on PGlite');
+    const lite = await measureSyncDrain('pglite');
+    emit('sync_drain_pglite_per_s', lite.value, 'sales/s', '≥ 5000', lite.note);
+    if (SYNC_PG_MISSING === null) {
+      log('sync: draining a sale backlog into the store server on PostgreSQL');
+      const pg = await measureSyncDrain('pg');
+      emit('sync_drain_pg_per_s', pg.value, 'sales/s', '≥ 5000', pg.note);
+    } else {
+      log(`sync_drain_pg_per_s skipped: ${SYNC_PG_MISSING}`);
+    }
+    log('sync: one sale pushed while online');
+    const push = await measureSyncPush();
+    emit('sync_push_p95_ms', push.value, 'ms', '≤ 50', push.note);
   }
 
   // --- sale_commit_ratio -------------------------------------------------------------------------
