@@ -20,7 +20,7 @@ import type { AddressInfo } from 'node:net';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
 import { openDatabase, type Db } from '../../../src/core/db/open.ts';
 import { pendingOutboxAfter } from '../../../src/core/db/outbox.ts';
 import { commitSale, readStoredSale } from '../../../src/core/db/sales.ts';
@@ -34,7 +34,7 @@ import { seededRandom } from '../../../src/shared/seeded-random.ts';
 import { SYNC_PATHS, terminalHeaders, type PushItem, type PushResponse, type SettlementResponse } from '../../../src/shared/sync-protocol.ts';
 import type { TenderMethod } from '../../../src/domain/sale-record.ts';
 import { makeSale, SNAPSHOT } from '../../support/sale-fixtures.ts';
-import { STORAGES, adminHeaders, call, freshId, register, storedFor, useStore } from '../server/store/store-fixtures.ts';
+import { describeStorages, adminHeaders, call, freshId, register, storedFor, useStore } from '../server/store/store-fixtures.ts';
 
 const ROOT = resolve(import.meta.dirname, '../../..');
 const RUN_TS = join(ROOT, 'src/cli/run-ts.js');
@@ -149,11 +149,7 @@ const outboxCount = (db: Db): number => db.prepare('SELECT count(*) FROM outbox'
 const outboxStatuses = (db: Db) =>
   Object.fromEntries((db.prepare('SELECT status, count(*) AS n FROM outbox GROUP BY status').all() as { status: string; n: number }[]).map((r) => [r.status, r.n]));
 
-describe.each(STORAGES)('terminals syncing to a store server on $kind', ({ kind, skip }) => {
-  if (skip !== null) {
-    it.skip(skip, () => undefined);
-    return;
-  }
+describeStorages('terminals syncing to a store server', (kind) => {
   const ctx = useStore(kind);
 
   /** Every terminal's sales are on the server exactly once, and the settlement adds up to theirs. */

@@ -1,7 +1,7 @@
 // Catalog, price and promotion changes published on the store server and pulled by its
 // terminals, against PGlite and a real PostgreSQL: versions per store, gapless and in order,
 // even while several publishers and pullers run at once.
-import { describe, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import {
   SYNC_PATHS,
   type CatalogChange,
@@ -11,17 +11,13 @@ import {
   type ErrorResponse,
   type VersionedCatalogChange,
 } from '../../../../src/shared/sync-protocol.ts';
-import { STORAGES, adminHeaders, call, storeWith, useStore, type Till } from './store-fixtures.ts';
+import { describeStorages, adminHeaders, call, storeWith, useStore, type Till } from './store-fixtures.ts';
 
 function product(sku: string, price: number, extra: Partial<CatalogProduct> = {}): CatalogProduct {
   return { sku, nameZh: `商品 ${sku}`, nameEn: `Item ${sku}`, price, currency: 'CNY', taxClass: 'standard', unit: 'each', department: 'grocery', active: true, barcodes: [`0690000000${sku.slice(-4)}`], ...extra };
 }
 
-describe.each(STORAGES)('catalog changes on $kind', ({ kind, skip }) => {
-  if (skip !== null) {
-    it.skip(skip, () => undefined);
-    return;
-  }
+describeStorages('catalog changes', (kind) => {
   const ctx = useStore(kind);
   const publish = (storeId: string, changes: unknown) =>
     call<CatalogPublishResponse & ErrorResponse>(ctx.current.server, 'POST', SYNC_PATHS.adminCatalog(storeId), { headers: adminHeaders, body: { changes } });

@@ -4,12 +4,11 @@
 // nothing behind.
 import { request } from 'node:http';
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { MAX_BODY_BYTES, SYNC_PATHS, SYNC_SCHEMA_VERSION, terminalHeaders, type ErrorResponse, type PushResponse, type SettlementResponse } from '../../../../src/shared/sync-protocol.ts';
 import { until } from '../../../support/until.ts';
 import {
-  STORAGES,
-  adminHeaders,
+  describeStorages, adminHeaders,
   batch,
   call,
   freshId,
@@ -23,11 +22,7 @@ import {
   useStore,
 } from './store-fixtures.ts';
 
-describe.each(STORAGES)('pushing batches to a store server on $kind', ({ kind, skip }) => {
-  if (skip !== null) {
-    it.skip(skip, () => undefined);
-    return;
-  }
+describeStorages('pushing batches to a store server', (kind) => {
   const ctx = useStore(kind);
   const push = (headers: Record<string, string>, body: unknown) => call<PushResponse & ErrorResponse>(ctx.current.server, 'POST', SYNC_PATHS.push, { headers, body });
   const settle = async (storeId: string) => {

@@ -1,15 +1,11 @@
 // Store-level settlement across terminals, against PGlite and a real PostgreSQL: what each
 // terminal and the whole store took, per method and currency, net of refunds, with training
 // kept out and a time range that cuts exactly.
-import { describe, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { SYNC_PATHS, type ErrorResponse, type PushItem, type PushResponse, type SettlementResponse } from '../../../../src/shared/sync-protocol.ts';
-import { STORAGES, adminHeaders, batch, call, freshId, refundedItem, sale, saleItem, storeWith, useStore, type SentSale, type Till } from './store-fixtures.ts';
+import { describeStorages, adminHeaders, batch, call, freshId, refundedItem, sale, saleItem, storeWith, useStore, type SentSale, type Till } from './store-fixtures.ts';
 
-describe.each(STORAGES)('settlement on $kind', ({ kind, skip }) => {
-  if (skip !== null) {
-    it.skip(skip, () => undefined);
-    return;
-  }
+describeStorages('settlement', (kind) => {
   const ctx = useStore(kind);
   const push = async (till: Till, items: PushItem[]) => {
     const r = await call<PushResponse>(ctx.current.server, 'POST', SYNC_PATHS.push, { headers: till.headers, body: batch(items) });

@@ -9,13 +9,9 @@ import { describe, expect, it } from 'vitest';
 import { STORE_SCHEMA_VERSION, StoreSchemaError, migrate } from '../../../../src/server/store/migrations.ts';
 import { StoreStorageError, openStoreStorage, toInt } from '../../../../src/server/store/storage.ts';
 import { registerTerminal } from '../../../../src/server/store/terminals.ts';
-import { STORAGES, freshId, useStore } from './store-fixtures.ts';
+import { describeStorages, freshId, useStore } from './store-fixtures.ts';
 
-describe.each(STORAGES)('store storage on $kind', ({ kind, skip }) => {
-  if (skip !== null) {
-    it.skip(skip, () => undefined);
-    return;
-  }
+describeStorages('store storage', (kind) => {
   const ctx = useStore(kind);
 
   it('is migrated to the latest schema, and migrating again changes nothing', async () => {

@@ -4,7 +4,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll } from 'vitest';
+import { afterAll, beforeAll, describe } from 'vitest';
 import { startStoreServer } from '../../../../src/server/store/http-api.ts';
 import type { StoreServer } from '../../../../src/server/store/http-api.ts';
 import { openStoreStorage } from '../../../../src/server/store/storage.ts';
@@ -27,6 +27,16 @@ export const STORAGES: ReadonlyArray<{ readonly kind: StorageKind; readonly skip
   { kind: 'pglite', skip: null },
   { kind: 'pg', skip: POSTGRES_MISSING },
 ];
+
+/**
+ * One suite per storage. A storage this machine lacks (PostgreSQL not installed) is skipped with
+ * skipIf, and the reason is in the suite's name; its hooks never run.
+ */
+export function describeStorages(title: string, body: (kind: StorageKind) => void): void {
+  for (const { kind, skip } of STORAGES) {
+    describe.skipIf(skip !== null)(`${title} on ${kind}${skip === null ? '' : ` (skipped: ${skip})`}`, () => body(kind));
+  }
+}
 
 export const ADMIN_TOKEN = 'admin-token-for-tests-0123456789abcdef';
 
