@@ -236,7 +236,13 @@ export type CheckoutEvent =
       readonly at: string;
     }
   | { readonly type: 'STOP_PAYMENT'; readonly at?: string }
-  | { readonly type: 'RESUME_PAYMENT'; readonly at?: string };
+  | { readonly type: 'RESUME_PAYMENT'; readonly at?: string }
+  /**
+   * Another cashier logged in (issue 7). Only between sales: a sale records one cashier, the
+   * one at the till when it was committed, so the change waits for idle (ignored otherwise;
+   * the host refuses a log-in while a sale is open).
+   */
+  | { readonly type: 'SET_CASHIER'; readonly cashier: string };
 
 /** What the host fills in for every wallet payment (store ids, subject, timing). */
 export interface WalletSettings {
@@ -430,6 +436,7 @@ export const checkoutMachine = setup({
           { actions: assign(({ event }) => ({ lastError: `there is no parked sale ${event.saleId}` })) },
         ],
         CLEAR_ERROR: { actions: 'clearError' },
+        SET_CASHIER: { actions: assign(({ context, event }) => ({ terminal: { ...context.terminal, cashier: event.cashier } })) },
       },
     },
 

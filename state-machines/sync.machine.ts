@@ -8,7 +8,10 @@
 //
 // Decisions a host must know:
 // - ONE ROUND = push batches (`pushBatch`) until one reports an empty backlog, then pull catalog
-//   changes (`pullCatalog`) until one reports `more: false`. Only one effect runs at a time, so
+//   changes (`pullCatalog`) until one reports `more: false`. A round pushes at most
+//   `maxRoundBatches` batches (default 20): with a backlog still left it pulls and another round
+//   follows at once, so sales arriving faster than the server takes them cannot starve the
+//   catalog (a price change waiting behind an endless push). Only one effect runs at a time, so
 //   batches leave in seq order; the effects themselves read and mark the outbox (each call is
 //   one batch, marked in one transaction with the server's per-item answers).
 // - ROUNDS START on: entering (the first round probes whether the server is there), `pollMs`
@@ -29,8 +32,10 @@
 //   passes a random seed), so a snapshot or a test replays the same delays, and no clock or
 //   Math.random is read here.
 // - PROGRESS: every state entry emits `{ type: 'sync.status', status }`; every pushed batch
-//   emits `{ type: 'sync.progress', … }` with the backlog left. `syncStatus(snapshot)` gives the
-//   status from any snapshot (for `actor.select`).
+//   emits `{ type: 'sync.progress', … }` with the backlog left; every round that ends well emits
+//   `{ type: 'sync.succeeded', … }` with what it sent and how many failed rounds it ended (the
+//   host journals the end of an outage from it). `syncStatus(snapshot)` gives the status from
+//   any snapshot (for `actor.select`).
 // - Nothing here is persisted: the outbox, the dead letters and the last success live in the
 //   database, and the host passes what it knows at start in the input.
 import { assign, emit, fromPromise, setup } from 'xstate';
@@ -47,9 +52,12 @@ export interface SyncBackoff {
 export const DEFAULT_SYNC_BACKOFF: SyncBackoff = { initialMs: 1_000, maxMs: 60_000, factor: 2, jitter: 0.5 };
 export const DEFAULT_SYNC_POLL_MS = 30_000;
 export const DEFAULT_SYNC_BATCH_SIZE = 500;
+export const DEFAULT_SYNC_MAX_ROUND_BATCHES = 20;
 
 export interface SyncInput {
   readonly batchSize?: number;
+  /** Most batches one round pushes before it pulls the catalog (default 20). */
+  readonly maxRoundBatches?: number;
   /** Between rounds while all is well (picks up catalog changes; default 30 s). */
   readonly pollMs?: number;
   readonly backoff?: SyncBackoff;
@@ -72,6 +80,9 @@ export interface SyncError {
 
 export interface SyncContext {
   readonly batchSize: number;
+  readonly maxRoundBatches: number;
+  /** Batches pushed in the current round. */
+  readonly roundBatches: number;
   readonly pollMs: number;
   readonly backoff: SyncBackoff;
   readonly jitterSeed: number;
@@ -159,6 +170,17 @@ export type SyncEmitted =
       /** Items taken by the server in this round so far. */
       readonly sent: number;
       readonly deadLetters: number;
+    }
+  | {
+      readonly type: 'sync.succeeded';
+      /** Items the server took in this round. */
+      readonly sent: number;
+      /** Pending items left (new sales that came in during the round). */
+      readonly backlog: number;
+      /** Failed rounds before this one (0: nothing was wrong). */
+      readonly failedRounds: number;
+      /** Host time the round ended. */
+      readonly at: string | null;
     };
 
 /**
@@ -253,7 +275,12 @@ export const syncMachine = setup({
     isOffline: ({ event }) => syncErrorOf((event as { error?: unknown }).error).kind === 'offline',
     // More to push, and this batch moved something (a batch that moves nothing ends the push,
     // so a stuck item cannot spin the machine; the next round tries again).
-    backlogLeft: ({ event }) => {
+    backlogLeft: ({ context, event }) => {
+      const o = outputOf<PushBatchOutput>(event);
+      return o !== undefined && o.backlog > 0 && o.applied + o.duplicates + o.deadLettered > 0 && context.roundBatches + 1 < context.maxRoundBatches;
+    },
+    // The round's batch cap was reached with more to push: pull now, push on in the next round.
+    cappedWithBacklog: ({ event }) => {
       const o = outputOf<PushBatchOutput>(event);
       return o !== undefined && o.backlog > 0 && o.applied + o.duplicates + o.deadLettered > 0;
     },
@@ -266,7 +293,7 @@ export const syncMachine = setup({
   },
   actions: {
     summarize: emit(({ context }, params: { state: SyncState }) => ({ type: 'sync.status' as const, status: statusOf(params.state, context) })),
-    startRound: assign({ roundSent: 0, again: false }),
+    startRound: assign({ roundSent: 0, roundBatches: 0, again: false }),
     markAgain: assign({ again: true }),
     noteBacklog: assign(({ context, event }) => {
       if (event.type !== 'OUTBOX.CHANGED') return {};
@@ -277,10 +304,17 @@ export const syncMachine = setup({
     batchDone: assign(({ context, event }) => {
       const o = outputOf<PushBatchOutput>(event);
       if (o === undefined) return {};
-      return { backlog: o.backlog, deadLetters: o.deadLetters, roundSent: context.roundSent + o.applied + o.duplicates };
+      return { backlog: o.backlog, deadLetters: o.deadLetters, roundSent: context.roundSent + o.applied + o.duplicates, roundBatches: context.roundBatches + 1 };
     }),
     progress: emit(({ context }) => ({ type: 'sync.progress' as const, backlog: context.backlog, sent: context.roundSent, deadLetters: context.deadLetters })),
     pullDone: assign(({ context, event }) => ({ catalogVersion: outputOf<PullCatalogOutput>(event)?.catalogVersion ?? context.catalogVersion })),
+    roundSucceeded: emit(({ context, event }) => ({
+      type: 'sync.succeeded' as const,
+      sent: context.roundSent,
+      backlog: context.backlog,
+      failedRounds: context.attempt,
+      at: outputOf<PullCatalogOutput>(event)?.at ?? null,
+    })),
     succeeded: assign(({ context, event }) => ({
       attempt: 0,
       lastError: null,
@@ -301,6 +335,8 @@ export const syncMachine = setup({
   id: 'sync',
   context: ({ input }) => ({
     batchSize: positiveInt(input.batchSize, DEFAULT_SYNC_BATCH_SIZE, 'batchSize'),
+    maxRoundBatches: positiveInt(input.maxRoundBatches, DEFAULT_SYNC_MAX_ROUND_BATCHES, 'maxRoundBatches'),
+    roundBatches: 0,
     pollMs: positiveInt(input.pollMs, DEFAULT_SYNC_POLL_MS, 'pollMs'),
     backoff: checkBackoff(input.backoff ?? DEFAULT_SYNC_BACKOFF),
     jitterSeed: (input.jitterSeed ?? 0) >>> 0,
@@ -331,6 +367,7 @@ export const syncMachine = setup({
             input: ({ context }) => ({ batchSize: context.batchSize, attempt: context.attempt }),
             onDone: [
               { guard: 'backlogLeft', target: 'pushing', reenter: true, actions: ['batchDone', 'progress'] },
+              { guard: 'cappedWithBacklog', target: 'pulling', actions: ['batchDone', 'progress', 'markAgain'] },
               { target: 'pulling', actions: ['batchDone', 'progress'] },
             ],
             onError: failed,
@@ -343,8 +380,8 @@ export const syncMachine = setup({
             input: ({ context }) => ({ catalogVersion: context.catalogVersion }),
             onDone: [
               { guard: 'moreCatalog', target: 'pulling', reenter: true, actions: 'pullDone' },
-              { guard: 'again', target: '#sync.syncing', reenter: true, actions: ['pullDone', 'succeeded'] },
-              { target: '#sync.idle', actions: ['pullDone', 'succeeded'] },
+              { guard: 'again', target: '#sync.syncing', reenter: true, actions: ['pullDone', 'roundSucceeded', 'succeeded'] },
+              { target: '#sync.idle', actions: ['pullDone', 'roundSucceeded', 'succeeded'] },
             ],
             onError: failed,
           },

@@ -340,7 +340,9 @@ function errorStatus(error: unknown): number {
 function send(res: ServerResponse, status: number, type: string, body: string | Uint8Array, headers: Readonly<Record<string, string>> = {}): void {
   if (res.headersSent) return;
   const bytes = typeof body === 'string' ? Buffer.from(body, 'utf8') : body;
-  res.writeHead(status, { 'Content-Type': type, 'Content-Length': String(bytes.length), 'Cache-Control': 'no-store', ...headers });
+  // Connection: close — a test or script calls now and then, seconds apart: a kept-alive socket
+  // would be reused just as the server's keep-alive timer closes it ("other side closed").
+  res.writeHead(status, { 'Content-Type': type, 'Content-Length': String(bytes.length), 'Cache-Control': 'no-store', Connection: 'close', ...headers });
   res.end(bytes);
 }
 

@@ -21,6 +21,8 @@ const USER_ERROR_NAMES = new Set([
   'ReceiptError',
   'TransportError',
   'AlipayBillError',
+  'BillError',
+  'ReconcileError',
   'SandboxKeyError',
   'RefundError',
   'ManagerAuthError',
@@ -28,6 +30,14 @@ const USER_ERROR_NAMES = new Set([
   'StoreServerError',
   'StoreStorageError',
   'StoreSchemaError',
+  'StaffError',
+  'StaffAuthError',
+  'JournalExportError',
+  'SalesSearchError',
+  'ShiftError',
+  'ZReportError',
+  'YearSummaryError',
+  'ReportPdfError',
 ]);
 
 export function isUserError(err: unknown): boolean {

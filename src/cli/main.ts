@@ -6,9 +6,12 @@ import { registerCatalogCommands } from './commands/catalog.ts';
 import { registerDevices } from './commands/devices.ts';
 import { registerExplainCode } from './commands/explain-code.ts';
 import { registerPayments } from './commands/payments.ts';
+import { registerReconcile } from './commands/reconcile.ts';
 import { registerReceipts } from './commands/receipts.ts';
 import { registerRefund } from './commands/refund.ts';
+import { registerReport } from './commands/report.ts';
 import { registerSalesCommands } from './commands/sales.ts';
+import { registerShift } from './commands/shift.ts';
 import { registerSandbox } from './commands/sandbox.ts';
 import { registerServe } from './commands/serve.ts';
 import { registerSim } from './commands/sim.ts';
@@ -17,6 +20,7 @@ import { registerStart } from './commands/start.ts';
 import { registerSync } from './commands/sync.ts';
 import { registerStoreServer } from './commands/store-server.ts';
 import { registerTrain } from './commands/train.ts';
+import { registerUsers } from './commands/users.ts';
 import { isUserError } from './errors.ts';
 import pkg from '../../package.json' with { type: 'json' };
 
@@ -36,9 +40,12 @@ export function buildProgram(): Command {
   registerExplainCode(program);
   registerSimulate(program);
   registerSalesCommands(program);
+  registerShift(program);
   registerReceipts(program);
   registerPayments(program);
+  registerReconcile(program);
   registerRefund(program);
+  registerReport(program);
   registerDevices(program);
   registerSim(program);
   registerSandbox(program);
@@ -47,6 +54,7 @@ export function buildProgram(): Command {
   registerServe(program);
   registerSync(program);
   registerStoreServer(program);
+  registerUsers(program);
   return program;
 }
 

@@ -235,6 +235,7 @@ export function startCheckout(options: CheckoutServiceOptions): CheckoutService 
         reason: input.reason,
         cart: input.cart,
         at: now().toISOString(),
+        cashier: self.actor?.getSnapshot().context.terminal.cashier ?? config.cashier,
         snapshot: { machineId: CHECKOUT_MACHINE_ID, version: checkoutMachineVersion, value: snapshot },
       });
       logger.info({ saleId: input.saleId, reason: input.reason, again: result.alreadyCancelled }, 'sale cancelled');

@@ -20,6 +20,9 @@ import { DEFAULT_SCAN_RULES, scanRulesSchema, type ScanRules } from '../domain/b
 import { devicesSchema } from './device-config.ts';
 import { MAX_BATCH_ITEMS } from '../shared/sync-protocol.ts';
 import { paymentsSchema } from './payments-config.ts';
+import { antifraudConfigSchema } from './reports/antifraud-config.ts';
+import { cashConfigSchema } from './shifts/cash-config.ts';
+import { staffConfigSchema } from './staff/staff-config.ts';
 
 const decimalAmount = z
   .string()
@@ -127,6 +130,12 @@ export const configSchema = z
     ui: uiSchema.prefault({}),
     /** The store server to sync with; absent: no sync. */
     sync: syncConfigSchema.optional(),
+    /** Roles and permissions, PIN rules and lockout, the discount limit (staff/staff-config.ts). */
+    staff: staffConfigSchema.prefault({}),
+    /** Cash: denominations counted per currency, float limits (shifts/cash-config.ts). */
+    cash: cashConfigSchema.prefault({}),
+    /** Antifraud thresholds per cashier and shift (reports/antifraud-config.ts). */
+    antifraud: antifraudConfigSchema.prefault({}),
   })
   .superRefine((c, ctx) => {
     if (!c.taxClasses.some((t) => t.id === c.defaultTaxClass)) {

@@ -20,6 +20,10 @@
 //   amount ≤ 0 or with too many decimals, more than is left, nothing left, a wallet that is not
 //   set up) throws RefundError naming what was wrong, before anything is written; a missing or
 //   wrong manager token throws ManagerAuthError (manager-auth.ts), also before anything is written.
+// - AUTHORIZATION is either the manager token (text) or an Authorization for 'refund' made by
+//   StaffService.authorize (staff/staff-service.ts: the operator may refund, or someone who may
+//   approved with their PIN, or setup mode); one rebuilt from JSON or for another permission is
+//   refused with ManagerAuthError. The refund records who: "Li (user 01J…, approval #812)".
 // - Cash parts are `refunded` at once. The core touches no device: the result says how much cash
 //   to hand back (`cash`, `openDrawer`) and the host opens the drawer.
 // - Wallet parts end `refunded`, `failed` (the wallet refused; the amount is refundable again) or
@@ -53,8 +57,9 @@ import {
 } from './db/refunds.ts';
 import { getSale } from './db/sales.ts';
 import type { Logger } from './logger.ts';
-import { authorizeManager } from './manager-auth.ts';
+import { authorizeManager, ManagerAuthError } from './manager-auth.ts';
 import { newOutTradeNo } from './payment-service.ts';
+import { isIssuedAuthorization, type Authorization } from './staff/staff-service.ts';
 import type { PaymentProvider } from '../payments/provider.ts';
 
 /** Bad refund input, named; nothing was written. */
@@ -88,8 +93,8 @@ export interface RefundCommand {
   /** Decimal text in the sale's currency ("12.50"); absent: everything still refundable. */
   readonly amount?: string;
   readonly reason: string;
-  /** The manager token. */
-  readonly authorization: string | undefined;
+  /** The manager token, or a StaffService Authorization for 'refund'. */
+  readonly authorization: string | Authorization | undefined;
   /** Who is at the till (cashier id), recorded with the refund. */
   readonly operator: string;
 }
@@ -216,7 +221,7 @@ export class RefundService {
    */
   async prepare(command: RefundCommand): Promise<RefundSummary> {
     checkCommand(command);
-    const auth = await authorizeManager(this.#db, command.authorization);
+    const auth = await authorizeRefund(this.#db, command.authorization);
     const sale = this.#findSale(command);
     const at = this.#now().toISOString();
     const parts = this.#db
@@ -489,6 +494,16 @@ export class RefundService {
       message: lines.join('; '),
     };
   }
+}
+
+/** Who authorized the refund: the manager token checked here, or a staff Authorization for 'refund'. */
+async function authorizeRefund(db: Db, authorization: string | Authorization | undefined): Promise<{ authorizedBy: string }> {
+  if (typeof authorization !== 'object' || authorization === null) return authorizeManager(db, authorization);
+  if (!isIssuedAuthorization(authorization)) throw new ManagerAuthError('the refund authorization was not made by this terminal\'s staff service: log in or approve with a PIN');
+  if (authorization.permission !== 'refund') throw new ManagerAuthError(`an authorization to "${authorization.permission}" cannot authorize a refund`);
+  const a = authorization.approvedBy;
+  if (a !== null) return { authorizedBy: `${a.name} (user ${a.userId}, approval #${a.journalSeq})` };
+  return { authorizedBy: authorization.userId === null ? `${authorization.by} (setup mode: no users on the terminal)` : `${authorization.by} (user ${authorization.userId})` };
 }
 
 function checkCommand(c: RefundCommand): void {

@@ -55,6 +55,9 @@ import { dataPaths, type DataPaths } from './paths.ts';
 import { ReceiptService } from './receipt-service.ts';
 import { openTerminal, type Terminal } from './runtime.ts';
 import { openPayments, type TerminalPayments } from './terminal-payments.ts';
+import { RefundService } from './refund-service.ts';
+import { ShiftService } from './shifts/shift-service.ts';
+import { StaffService } from './staff/staff-service.ts';
 
 export type TerminalMode = 'configured' | 'training';
 
@@ -117,6 +120,12 @@ export interface TerminalApp {
   readonly sim: TerminalSim | null;
   /** Store sync, when configured (a `sync` block); null otherwise. */
   readonly sync: SyncService | null;
+  /** Who is logged in, roles and approvals (issue 7). */
+  readonly staff: StaffService;
+  /** The cash drawer's shifts (issue 7). */
+  readonly shifts: ShiftService;
+  /** Refunds of completed sales, through the wallets this terminal has (none: cash only). */
+  readonly refunds: RefundService;
   /** What start-up recovery made of wallet payments a crash left open (runs in the background). */
   readonly recovery: Promise<readonly PaymentAttempt[]>;
   now(): Date;
@@ -379,6 +388,14 @@ export async function openTerminalApp(options: TerminalAppOptions): Promise<Term
       closers.push({ what: 'store sync', close: () => sync.stop() });
       progress(`store sync to ${config.sync?.serverUrl ?? ''}`);
     }
+    const staff = new StaffService({ db, config, terminalId: config.terminalId, ...now });
+    const shifts = new ShiftService({ db, config, terminalId: config.terminalId, ...now });
+    const refunds = new RefundService({ db, logger: terminal.logger, providers: payments?.providers ?? new Map(), terminalId: config.terminalId, training: config.training, ...now });
+    // Whoever logs in sells: the checkout records them on the sales it commits from now on.
+    const unwatchStaff = staff.onChange((operator) => {
+      if (operator !== null) checkout.send({ type: 'SET_CASHIER', cashier: operator.name });
+    });
+    closers.push({ what: 'staff', close: () => unwatchStaff() });
     terminal.logger.info({ mode: options.mode, devices: config.devices.length, wallets: payments?.service.wallets ?? [], sync: sync !== null }, 'terminal app started');
 
     let closing: Promise<void> | null = null;
@@ -395,6 +412,9 @@ export async function openTerminalApp(options: TerminalAppOptions): Promise<Term
       checkout,
       sim: sim?.sim ?? null,
       sync,
+      staff,
+      shifts,
+      refunds,
       recovery,
       now: clock,
       close() {

@@ -31,6 +31,15 @@
 //   help-overlay, recent-sales, recent-sale-<saleId>, receipt-preview, receipt-preview-image,
 //   reprint-button (in recent-sales), parked-sales, parked-<saleId>, park-button (the
 //   "Parked: n" button that opens parked-sales)
+//   operator (data-user = user id or '' in setup mode, data-role), logout, no-sale-dialog (F10
+//   with no sale open)
+// Log-in and approval (cashier and manager; issue 7)
+//   The cashier root keeps cashier-screen with data-phase="login" while the log-in shows; the
+//   manager root carries data-session = loading | login | ready.
+//   login-screen, login-error (the core's message), login-submit, user-list, user-<userId>
+//   (data-locked), pin-input, pin-key-<0..9|back|clear>
+//   approval-dialog, approval-message (the core's reason), approval-pin, approval-confirm;
+//   the user list inside it is user-list / user-<userId> too
 // Customer display `/customer`
 //   customer-screen (data-phase), customer-lines, customer-line-<n> (the n-th line the display
 //   lists, from 1, in CustomerView order: equal to the cart's lineNo only while nothing is void),
@@ -42,6 +51,16 @@
 // Manager `/manager`
 //   manager-screen, device-panel, device-<id> (data-state), device-state-<id>,
 //   device-reconnect-<id>, device-test-print, device-open-drawer, manager-result, manager-notices
+//   manager-tab-<id> (devices | shift | reports | reconcile | history | users | store),
+//   manager-panel-<id> (the open tab's panel), setup-banner, manager-header-error (a refused log-out)
+//   Shift tab: shift-panel (data-shift = open | closed), shift-result, shift-summary,
+//   shift-fact-<opened-at|opened-by|cashier|float|paid-in|paid-out|sales>, shift-open-form,
+//   float-mode-count, float-mode-amount, float-amount, shift-open, cash-movement-form,
+//   cash-kind-<paid-in|paid-out>, cash-amount, cash-submit, shift-close-form, shift-close,
+//   shift-close-result (data-over-short = short | over | even), shift-counted, shift-expected,
+//   shift-over-short, shift-working, shift-close-done
+//   Count sheets (DenominationGrid): <prefix>-grid, <prefix>-<key> (a row's field, key as
+//   DenominationView.key), <prefix>-total; prefixes: float (open), close (blind close)
 
 export const TID = {
   appLoading: 'app-loading',
@@ -144,4 +163,48 @@ export const TID = {
   deviceOpenDrawer: 'device-open-drawer',
   managerResult: 'manager-result',
   managerNotices: 'manager-notices',
+  managerTab: (id: string) => `manager-tab-${id}`,
+  managerTabPanel: (id: string) => `manager-panel-${id}`,
+  managerHeaderError: 'manager-header-error',
+  setupBanner: 'setup-banner',
+
+  operator: 'operator',
+  logout: 'logout',
+  noSaleDialog: 'no-sale-dialog',
+  loginScreen: 'login-screen',
+  loginError: 'login-error',
+  loginSubmit: 'login-submit',
+  userList: 'user-list',
+  userChoice: (userId: string) => `user-${userId}`,
+  pinInput: 'pin-input',
+  pinKey: (key: string) => `pin-key-${key}`,
+  approvalDialog: 'approval-dialog',
+  approvalMessage: 'approval-message',
+  approvalPin: 'approval-pin',
+  approvalConfirm: 'approval-confirm',
+
+  shiftPanel: 'shift-panel',
+  shiftResult: 'shift-result',
+  shiftSummary: 'shift-summary',
+  shiftFact: (id: string) => `shift-fact-${id}`,
+  shiftOpenForm: 'shift-open-form',
+  floatModeCount: 'float-mode-count',
+  floatModeAmount: 'float-mode-amount',
+  floatAmount: 'float-amount',
+  shiftOpen: 'shift-open',
+  cashMovementForm: 'cash-movement-form',
+  cashKind: (kind: string) => `cash-kind-${kind}`,
+  cashAmount: 'cash-amount',
+  cashSubmit: 'cash-submit',
+  shiftCloseForm: 'shift-close-form',
+  shiftClose: 'shift-close',
+  shiftCloseResult: 'shift-close-result',
+  shiftCounted: 'shift-counted',
+  shiftExpected: 'shift-expected',
+  shiftOverShort: 'shift-over-short',
+  shiftWorking: 'shift-working',
+  shiftCloseDone: 'shift-close-done',
+  countGrid: (prefix: string) => `${prefix}-grid`,
+  countInput: (prefix: string, key: string) => `${prefix}-${key}`,
+  countTotal: (prefix: string) => `${prefix}-total`,
 } as const;

@@ -29,12 +29,24 @@ export const API_ERROR_CODES = [
   'refused',
   /** The core is starting or stopping. */
   'unavailable',
+  /** Nobody is logged in at this terminal (users exist): show the log-in screen. */
+  'login-required',
+  /**
+   * The operator's role lacks `permission`: a user who has it approves in place (user + PIN)
+   * and the surface sends the same request again with `approval`.
+   */
+  'approval-required',
   /** A bug: logged in the core with the request name. */
   'internal',
 ] as const;
 export type ApiErrorCode = (typeof API_ERROR_CODES)[number];
 
-export const apiError = z.object({ code: z.enum(API_ERROR_CODES), message: z.string() });
+export const apiError = z.object({
+  code: z.enum(API_ERROR_CODES),
+  message: z.string(),
+  /** With 'approval-required': the permission an approver must hold. */
+  permission: z.string().optional(),
+});
 export type ApiErrorBody = z.infer<typeof apiError>;
 
 export const replyMessage = z.discriminatedUnion('ok', [
@@ -74,6 +86,20 @@ export const wallet = z.enum(['alipay', 'wechat']);
 export type Wallet = z.infer<typeof wallet>;
 export const surface = z.enum(['cashier', 'customer', 'manager']);
 export type Surface = z.infer<typeof surface>;
+export const role = z.enum(['cashier', 'supervisor', 'manager']);
+export type Role = z.infer<typeof role>;
+const tenderMethodInput = z.enum(['cash', 'alipay', 'wechat']);
+const pin = z.string().regex(/^\d{4,8}$/, 'a PIN is 4 to 8 digits');
+const userId = z.string().min(1).max(64);
+const isoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'expected a date as yyyy-mm-dd');
+/**
+ * A manager (or whoever holds the permission) approving in place: their user id and PIN, sent
+ * with the request that needed it. The core checks it and journals who approved what.
+ */
+export const approval = z.object({ userId, pin }).strict();
+export type ApprovalInput = z.infer<typeof approval>;
+/** A cash count: how many of each denomination (keys as DenominationView.key). */
+const counts = z.record(z.string().min(1).max(16), z.number().int('count whole notes and coins').min(0, 'a count cannot be negative').max(1_000_000));
 
 const discountInput = z.union([
   z.object({ amount: positiveMinor }).strict(),
@@ -320,6 +346,222 @@ export interface SyncView {
   readonly retryInMs: number | null;
 }
 
+// ---------------------------------------------------------------- staff, shifts, reports (issue 7)
+
+export interface OperatorView {
+  /** null in setup mode (no users on the terminal yet). */
+  readonly userId: string | null;
+  readonly name: string;
+  readonly role: Role;
+  readonly permissions: readonly string[];
+}
+
+/** Someone who can log in or approve, for the log-in list and the approval dialog. */
+export interface UserChoice {
+  readonly id: string;
+  readonly name: string;
+  readonly role: Role;
+  readonly permissions: readonly string[];
+  /** Locked after wrong PINs until then (ISO); null when not locked. */
+  readonly lockedUntil: string | null;
+}
+
+export interface UserView extends UserChoice {
+  readonly active: boolean;
+  readonly createdAt: string;
+}
+
+export interface ShiftSummaryView {
+  readonly id: string;
+  readonly openedAt: string;
+  readonly openedBy: string;
+  readonly float: number;
+  /** Who is selling now (a cashier change moves this). */
+  readonly cashier: string;
+  readonly paidIn: number;
+  readonly paidOut: number;
+  /** Sales that took cash in this shift. */
+  readonly sales: number;
+}
+
+/** Who is at the terminal and which shift is open; pushed as the 'session' event on every change. */
+export interface SessionView {
+  /** false: setup mode — no users yet, no log-in, everything is allowed (the manager screen warns). */
+  readonly usersExist: boolean;
+  /** null: somebody must log in first. */
+  readonly operator: OperatorView | null;
+  readonly shift: ShiftSummaryView | null;
+  /** Active users, for the log-in list and for choosing an approver. */
+  readonly users: readonly UserChoice[];
+}
+
+export interface DenominationView {
+  /** The count key, e.g. "100" (yuan) or "0.5". */
+  readonly key: string;
+  readonly label: string;
+  /** Minor units. */
+  readonly value: number;
+  readonly kind: 'note' | 'coin';
+}
+
+export interface WorkingLine {
+  readonly label: string;
+  /** Signed minor units, as it enters the sum. */
+  readonly amount: number;
+}
+
+export interface ShiftCloseView {
+  readonly shiftId: string;
+  readonly counted: number;
+  readonly expected: number;
+  /** counted − expected: negative when short. */
+  readonly overShort: number;
+  /** How `expected` was reached, step by step. */
+  readonly working: readonly WorkingLine[];
+}
+
+export interface ReportView {
+  readonly kind: 'X' | 'Z';
+  readonly zNo: number | null;
+  readonly terminalId: string;
+  readonly currency: string;
+  /** The period covered (ISO); from is null for everything since the first sale. */
+  readonly from: string | null;
+  readonly to: string;
+  readonly generatedAt: string;
+  readonly sales: { readonly count: number; readonly gross: number; readonly discounts: number; readonly net: number; readonly tax: number; readonly total: number; readonly rounding: number };
+  readonly returns: { readonly count: number; readonly amount: number };
+  readonly voids: { readonly lines: number; readonly amount: number; readonly cancelledSales: number };
+  readonly discounts: { readonly count: number; readonly amount: number };
+  readonly taxByRate: readonly { readonly taxClass: string; readonly rateBps: number; readonly base: number; readonly tax: number }[];
+  readonly tenders: readonly { readonly method: 'cash' | Wallet; readonly count: number; readonly amount: number }[];
+  readonly wallets: readonly { readonly provider: Wallet; readonly count: number; readonly amount: number; readonly refunded: number }[];
+  readonly cashiers: readonly {
+    readonly cashier: string;
+    readonly sales: number;
+    readonly amount: number;
+    readonly refunds: number;
+    readonly voids: number;
+    readonly noSales: number;
+    readonly overrides: number;
+    readonly manual: number;
+  }[];
+  /** 24 rows, hour 0..23 of the terminal's local time. */
+  readonly hourly: readonly { readonly hour: number; readonly count: number; readonly amount: number }[];
+  readonly cash: {
+    readonly shifts: readonly {
+      readonly shiftId: string;
+      readonly openedAt: string;
+      readonly closedAt: string | null;
+      readonly expected: number;
+      readonly counted: number | null;
+      readonly overShort: number | null;
+      readonly working: readonly WorkingLine[];
+    }[];
+    /** Cash taken by sales made while no shift was open. */
+    readonly outsideShifts: number;
+  };
+  /** Antifraud counts over their thresholds. */
+  readonly flags: readonly { readonly cashier: string; readonly shiftId: string | null; readonly signal: string; readonly count: number; readonly threshold: number }[];
+  /** The report as it prints, one string per line. */
+  readonly text: readonly string[];
+}
+
+export interface ZListItem {
+  readonly zNo: number;
+  readonly createdAt: string;
+  readonly createdBy: string;
+  readonly salesTotal: number;
+  readonly saleCount: number;
+}
+
+export interface ExportedFile {
+  readonly filename: string;
+  readonly mime: string;
+  /** The file's bytes, base64. */
+  readonly base64: string;
+}
+
+export type ReconcileStatus = 'matched' | 'missing-locally' | 'missing-at-provider' | 'amount-mismatch';
+
+export interface ReconcileItemView {
+  /** out_trade_no for a payment, out_request_no for a refund. */
+  readonly key: string;
+  readonly provider: Wallet;
+  readonly kind: 'payment' | 'refund';
+  readonly status: ReconcileStatus;
+  readonly local: number | null;
+  readonly atProvider: number | null;
+  readonly resolved: { readonly reason: string; readonly by: string; readonly at: string } | null;
+}
+
+export interface ReconcileView {
+  readonly date: string;
+  readonly providers: readonly {
+    readonly provider: Wallet;
+    readonly billRows: number;
+    readonly matched: number;
+    readonly missingLocally: number;
+    readonly missingAtProvider: number;
+    readonly amountMismatch: number;
+    readonly localTotal: number;
+    readonly providerTotal: number;
+  }[];
+  /** Unmatched first; matched ones too, for the record. */
+  readonly items: readonly ReconcileItemView[];
+}
+
+export interface SaleHistoryRow {
+  readonly saleId: string;
+  readonly receiptNo: number;
+  /** "T01-000123" */
+  readonly receipt: string;
+  readonly completedAt: string;
+  readonly total: number;
+  readonly currency: string;
+  readonly tenders: readonly TenderView[];
+  readonly cashier: string;
+  /** Refunded so far (minor units). */
+  readonly refunded: number;
+  readonly training: boolean;
+}
+
+export interface RefundResultView {
+  readonly receipt: string;
+  readonly amount: number;
+  /** Cash to hand back now; the drawer is opened for it. */
+  readonly cash: number;
+  readonly refunded: number;
+  readonly pending: number;
+  readonly failed: number;
+  readonly message: string;
+}
+
+export interface StoreSettlementView {
+  readonly storeId: string;
+  readonly generatedAt: string;
+  readonly terminals: readonly {
+    readonly terminalId: string;
+    readonly currency: string;
+    readonly saleCount: number;
+    readonly salesTotal: number;
+    readonly refundTotal: number;
+    readonly net: number;
+    readonly byMethod: readonly { readonly method: 'cash' | Wallet; readonly taken: number; readonly refunded: number }[];
+    /** e.g. 'unsent', 'receipt-gap', 'silent'. */
+    readonly flags: readonly string[];
+  }[];
+  readonly store: readonly { readonly currency: string; readonly saleCount: number; readonly salesTotal: number; readonly refundTotal: number; readonly net: number; readonly terminalCount: number }[];
+}
+
+export interface JournalCheckView {
+  readonly ok: boolean;
+  readonly journalRows: number;
+  readonly sales: number;
+  /** The first problem, e.g. "journal row 812 was changed after it was written". */
+  readonly problems: readonly string[];
+}
+
 export interface SearchHitView {
   readonly sku: string;
   readonly name: string;
@@ -344,7 +586,14 @@ export const posRequests = {
   'terminal.hello': request<z.ZodObject<{ surface: typeof surface }>, TerminalInfo>(z.object({ surface }).strict()),
   'checkout.view': request<typeof empty, CheckoutView>(empty),
   /** Applies one command; answers the view right after (effects may still be running). */
-  'checkout.send': request<z.ZodObject<{ command: typeof checkoutCommand }>, CheckoutView>(z.object({ command: checkoutCommand }).strict()),
+  /**
+   * Applies one command; answers the view right after (effects may still be running). A void or
+   * cancel once a tender is taken, a price override and a discount over the limit need their
+   * permission, or an `approval` from someone who has it.
+   */
+  'checkout.send': request<z.ZodObject<{ command: typeof checkoutCommand; approval: z.ZodOptional<typeof approval> }>, CheckoutView>(
+    z.object({ command: checkoutCommand, approval: approval.optional() }).strict(),
+  ),
   'customer.view': request<typeof empty, CustomerView>(empty),
   /** Search as you type, straight on the catalog (does not touch the sale). */
   'catalog.search': request<z.ZodObject<{ query: z.ZodString; limit: z.ZodOptional<z.ZodNumber> }>, readonly SearchHitView[]>(
@@ -354,15 +603,109 @@ export const posRequests = {
     z.object({ limit: z.number().int().min(1).max(200).optional() }).strict(),
   ),
   'sales.receipt': request<z.ZodObject<{ saleId: z.ZodString }>, ReceiptPreview>(z.object({ saleId: z.string().min(1).max(80) }).strict()),
-  'sales.reprint': request<z.ZodObject<{ saleId: z.ZodString }>, { readonly receiptNo: number; readonly status: string; readonly detail: string | null }>(
-    z.object({ saleId: z.string().min(1).max(80) }).strict(),
+  'sales.reprint': request<z.ZodObject<{ saleId: z.ZodString; approval: z.ZodOptional<typeof approval> }>, { readonly receiptNo: number; readonly status: string; readonly detail: string | null }>(
+    z.object({ saleId: z.string().min(1).max(80), approval: approval.optional() }).strict(),
   ),
   'devices.list': request<typeof empty, readonly DeviceView[]>(empty),
   'devices.testPrint': request<typeof empty, { readonly status: string; readonly detail: string | null }>(empty),
-  'devices.openDrawer': request<z.ZodObject<{ reason: typeof reason }>, { readonly opened: true }>(z.object({ reason }).strict()),
+  /** A no-sale opening: needs 'drawer.no-sale' (or an approval). */
+  'devices.openDrawer': request<z.ZodObject<{ reason: typeof reason; approval: z.ZodOptional<typeof approval> }>, { readonly opened: true }>(
+    z.object({ reason, approval: approval.optional() }).strict(),
+  ),
   'devices.reconnect': request<z.ZodObject<{ id: z.ZodString }>, DeviceView>(z.object({ id: z.string().min(1).max(64) }).strict()),
   /** null: this terminal does not sync with a store server. */
   'sync.view': request<typeof empty, SyncView | null>(empty),
+
+  // ---- staff and session (issue 7). Requests that need a permission take an optional `approval`.
+  'session.view': request<typeof empty, SessionView>(empty),
+  'session.login': request<z.ZodObject<{ userId: typeof userId; pin: typeof pin }>, SessionView>(z.object({ userId, pin }).strict()),
+  'session.logout': request<typeof empty, SessionView>(empty),
+  'users.list': request<typeof empty, readonly UserView[]>(empty),
+  'users.add': request<z.ZodObject<{ name: z.ZodString; role: typeof role; pin: typeof pin; approval: z.ZodOptional<typeof approval> }>, UserView>(
+    z.object({ name: z.string().trim().min(1, 'give the user a name').max(40), role, pin, approval: approval.optional() }).strict(),
+  ),
+  /** Change a user's role, PIN or whether they may log in; unlock after a lockout. */
+  'users.update': request<
+    z.ZodObject<{ id: typeof userId; role: z.ZodOptional<typeof role>; pin: z.ZodOptional<typeof pin>; active: z.ZodOptional<z.ZodBoolean>; unlock: z.ZodOptional<z.ZodLiteral<true>>; approval: z.ZodOptional<typeof approval> }>,
+    UserView
+  >(z.object({ id: userId, role: role.optional(), pin: pin.optional(), active: z.boolean().optional(), unlock: z.literal(true).optional(), approval: approval.optional() }).strict()),
+
+  // ---- shifts
+  'shift.denominations': request<typeof empty, readonly DenominationView[]>(empty),
+  /** Open with a counted float: by denomination (`counts`) or as one amount (`float`). */
+  'shift.open': request<z.ZodObject<{ counts: z.ZodOptional<typeof counts>; float: z.ZodOptional<z.ZodNumber>; approval: z.ZodOptional<typeof approval> }>, SessionView>(
+    z.object({ counts: counts.optional(), float: minor.nonnegative().optional(), approval: approval.optional() }).strict().refine((p) => (p.counts === undefined) !== (p.float === undefined), { message: 'give the float either as counts or as one amount' }),
+  ),
+  'shift.cash': request<z.ZodObject<{ kind: z.ZodEnum<{ 'paid-in': 'paid-in'; 'paid-out': 'paid-out' }>; amount: z.ZodNumber; reason: typeof reason; approval: z.ZodOptional<typeof approval> }>, SessionView>(
+    z.object({ kind: z.enum(['paid-in', 'paid-out']), amount: positiveMinor, reason, approval: approval.optional() }).strict(),
+  ),
+  /** Blind close: the count goes in before the expected figure comes out. */
+  'shift.close': request<z.ZodObject<{ counts: typeof counts; approval: z.ZodOptional<typeof approval> }>, ShiftCloseView>(
+    z.object({ counts, approval: approval.optional() }).strict(),
+  ),
+
+  // ---- reports
+  /** X: since the last Z (no date) or a whole calendar day; changes nothing. */
+  'report.x': request<z.ZodObject<{ date: z.ZodOptional<typeof isoDate> }>, ReportView>(z.object({ date: isoDate.optional() }).strict()),
+  /** Z: closes the day; sequential, stored and journalled. */
+  'report.z': request<z.ZodObject<{ approval: z.ZodOptional<typeof approval>; print: z.ZodOptional<z.ZodBoolean> }>, ReportView>(
+    z.object({ approval: approval.optional(), print: z.boolean().optional() }).strict(),
+  ),
+  'report.zList': request<z.ZodObject<{ date: z.ZodOptional<typeof isoDate> }>, readonly ZListItem[]>(z.object({ date: isoDate.optional() }).strict()),
+  'report.zGet': request<z.ZodObject<{ zNo: z.ZodNumber }>, ReportView>(z.object({ zNo: z.number().int().positive() }).strict()),
+  /** Prints a stored Z (`zNo`), an X of a calendar day (`date`), or the X since the last Z. */
+  'report.print': request<z.ZodObject<{ zNo: z.ZodOptional<z.ZodNumber>; date: z.ZodOptional<typeof isoDate> }>, { readonly status: string; readonly detail: string | null }>(
+    z.object({ zNo: z.number().int().positive().optional(), date: isoDate.optional() }).strict(),
+  ),
+  'report.export': request<z.ZodObject<{ zNo: z.ZodOptional<z.ZodNumber>; date: z.ZodOptional<typeof isoDate>; format: z.ZodEnum<{ csv: 'csv'; pdf: 'pdf' }> }>, ExportedFile>(
+    z.object({ zNo: z.number().int().positive().optional(), date: isoDate.optional(), format: z.enum(['csv', 'pdf']) }).strict(),
+  ),
+
+  // ---- reconciliation, store settlement, history, audit
+  'reconcile.run': request<z.ZodObject<{ date: typeof isoDate; wallet: z.ZodOptional<typeof wallet> }>, ReconcileView>(z.object({ date: isoDate, wallet: wallet.optional() }).strict()),
+  'reconcile.resolve': request<z.ZodObject<{ date: typeof isoDate; provider: typeof wallet; key: z.ZodString; reason: typeof reason; approval: z.ZodOptional<typeof approval> }>, ReconcileItemView>(
+    z.object({ date: isoDate, provider: wallet, key: z.string().min(1).max(64), reason, approval: approval.optional() }).strict(),
+  ),
+  /** Asks the wallet about one item; answers what it said, for people. */
+  'reconcile.query': request<z.ZodObject<{ provider: typeof wallet; key: z.ZodString }>, { readonly message: string }>(
+    z.object({ provider: wallet, key: z.string().min(1).max(64) }).strict(),
+  ),
+  /** null: this terminal does not sync with a store server. */
+  'store.settlement': request<z.ZodObject<{ date: z.ZodOptional<typeof isoDate> }>, StoreSettlementView | null>(z.object({ date: isoDate.optional() }).strict()),
+  'sales.search': request<
+    z.ZodObject<{
+      receipt: z.ZodOptional<z.ZodString>;
+      from: z.ZodOptional<typeof isoDate>;
+      to: z.ZodOptional<typeof isoDate>;
+      amountMin: z.ZodOptional<z.ZodNumber>;
+      amountMax: z.ZodOptional<z.ZodNumber>;
+      tender: z.ZodOptional<typeof tenderMethodInput>;
+      cashier: z.ZodOptional<z.ZodString>;
+      limit: z.ZodOptional<z.ZodNumber>;
+      before: z.ZodOptional<z.ZodString>;
+    }>,
+    { readonly rows: readonly SaleHistoryRow[]; readonly next: string | null }
+  >(
+    z
+      .object({
+        receipt: z.string().trim().min(1).max(32).optional(),
+        from: isoDate.optional(),
+        to: isoDate.optional(),
+        amountMin: minor.nonnegative().optional(),
+        amountMax: minor.nonnegative().optional(),
+        tender: tenderMethodInput.optional(),
+        cashier: z.string().trim().min(1).max(40).optional(),
+        limit: z.number().int().min(1).max(200).optional(),
+        before: z.string().min(1).max(200).optional(),
+      })
+      .strict(),
+  ),
+  /** Refund a sale (whole, or `amount`); money goes back the way it came (wallets first). */
+  'sales.refund': request<z.ZodObject<{ saleId: z.ZodString; amount: z.ZodOptional<z.ZodNumber>; reason: typeof reason; approval: z.ZodOptional<typeof approval> }>, RefundResultView>(
+    z.object({ saleId: z.string().min(1).max(80), amount: positiveMinor.optional(), reason, approval: approval.optional() }).strict(),
+  ),
+  /** Runs kassa verify's checks: the journal chain and every sale against it. */
+  'journal.verify': request<typeof empty, JournalCheckView>(empty),
 } as const;
 
 export type PosRequests = typeof posRequests;
@@ -384,6 +727,8 @@ export interface PosEvents {
   'notice': Notice;
   /** On every change of the sync state or backlog (while a backlog drains: its progress). */
   'sync': SyncView;
+  /** On log-in, log-out, a cashier change, and every shift event. */
+  'session': SessionView;
 }
 export type EventName = keyof PosEvents;
 

@@ -30,9 +30,16 @@
 //   terminal reports it.
 // - Catalog versions are per store, gapless and increasing from 1; a terminal pulls `since`
 //   the last version it applied, applies each change in version order, and asks again while
-//   `more` is true.
+//   `more` is true. A pull answer never ends inside one publish (it may run past `limit` to
+//   finish it), so a terminal that applies each answer in one transaction applies a publish
+//   whole.
 // - Money is integer minor units with a currency code (ARCHITECTURE.md §3 rule 1); every sum
 //   in a settlement answer is a safe integer.
+// - A terminal may say how it stands on any request in the optional `Kassa-Terminal-Report`
+//   header (TERMINAL_REPORT_HEADER, JSON {v, backlog, lastReceiptNo, at}; added in API 1 without
+//   a version bump): a header, not a body field, so it rides on GETs too, and a server that does
+//   not know it ignores it while one that does still serves terminals that never send it. The
+//   server keeps the latest report per terminal and flags the settlement with it.
 import { z } from 'zod';
 
 /** The newest item schema this code writes and understands. Items above it are refused. */
@@ -75,6 +82,11 @@ export function terminalHeaders(terminalId: string, token: string): Record<strin
   return { authorization: `Bearer ${token}`, [TERMINAL_HEADER]: terminalId, 'content-type': 'application/json' };
 }
 
+/** The optional header in which a terminal reports its backlog and last receipt (TerminalReport as JSON). */
+export const TERMINAL_REPORT_HEADER = 'kassa-terminal-report';
+/** The report format this code writes; a server reads any version ≥ 1 by the fields it knows. */
+export const TERMINAL_REPORT_VERSION = 1;
+
 // ---------------------------------------------------------------- shared pieces
 
 /** Same rule as the terminal's config (src/core/config.ts): 1–16 letters, digits or "-". */
@@ -91,6 +103,41 @@ const text = (max: number) => z.string().min(1).max(max).refine((s) => !s.includ
 
 export const tenderMethod = z.enum(['cash', 'alipay', 'wechat']);
 export type SyncTenderMethod = z.infer<typeof tenderMethod>;
+
+// ---------------------------------------------------------------- terminal report (header)
+
+/**
+ * How a terminal stands when it sends a request: `backlog` = outbox items still waiting to be
+ * sent that are NOT in this request (on a push the batch itself is not counted: once answered,
+ * the server has it), `lastReceiptNo` = its highest receipt number (null: no sale yet), `at` =
+ * the terminal's clock. Loose: a later version may add fields an older server skips.
+ */
+export const terminalReport = z.looseObject({
+  v: z.number().int().positive(),
+  backlog: z.number().int().nonnegative().safe(),
+  lastReceiptNo: z.number().int().positive().safe().nullable(),
+  at: isoTime,
+});
+export type TerminalReport = z.infer<typeof terminalReport>;
+
+/** The header value for a report. */
+export function encodeTerminalReport(report: Omit<TerminalReport, 'v'>): string {
+  return JSON.stringify({ v: TERMINAL_REPORT_VERSION, backlog: report.backlog, lastReceiptNo: report.lastReceiptNo, at: report.at });
+}
+
+/** A report from its header value, or a message naming what is wrong with it. */
+export function decodeTerminalReport(value: string): { ok: true; report: TerminalReport } | { ok: false; message: string } {
+  let json: unknown;
+  try {
+    json = JSON.parse(value);
+  } catch {
+    return { ok: false, message: `the ${TERMINAL_REPORT_HEADER} header is not JSON` };
+  }
+  const parsed = terminalReport.safeParse(json);
+  if (parsed.success) return { ok: true, report: parsed.data };
+  const issue = parsed.error.issues[0];
+  return { ok: false, message: `the ${TERMINAL_REPORT_HEADER} header: ${issue && issue.path.length > 0 ? `${issue.path.join('.')}: ` : ''}${issue?.message ?? 'invalid'}` };
+}
 
 // ---------------------------------------------------------------- push: items
 
@@ -388,7 +435,10 @@ export type CatalogPullQuery = z.infer<typeof catalogPullQuery>;
 export const catalogPullResponse = z.strictObject({
   storeId,
   since: z.number().int().nonnegative(),
-  /** Versions since+1…, in order, at most `limit`. */
+  /**
+   * Versions since+1…, in order, at most `limit`, except that an answer never ends inside a
+   * publish: it runs on to the publish's last change (a terminal applies each answer whole).
+   */
   changes: z.array(versionedCatalogChange),
   /** The store's newest version now (0: nothing published). */
   latestVersion: z.number().int().nonnegative(),
@@ -412,9 +462,20 @@ export type CatalogPublishResponse = z.infer<typeof catalogPublishResponse>;
 
 // ---------------------------------------------------------------- settlement
 
-/** `?from=<iso>&to=<iso>`: sales by completedAt and refunds by time in [from, to); both optional. */
+/** Twice the terminals' default poll (30 s): a terminal not heard from for longer is flagged 'silent'. */
+export const DEFAULT_SILENT_AFTER_SECONDS = 60;
+
+/**
+ * `?from=<iso>&to=<iso>`: sales by completedAt and refunds by time in [from, to); both optional.
+ * `silentAfterSeconds`: flag terminals not heard from for longer (default
+ * DEFAULT_SILENT_AFTER_SECONDS; measured on the server's clock up to now, whatever the range).
+ */
 export const settlementQuery = z
-  .strictObject({ from: isoTime.optional(), to: isoTime.optional() })
+  .strictObject({
+    from: isoTime.optional(),
+    to: isoTime.optional(),
+    silentAfterSeconds: z.coerce.number().int('expected whole seconds').min(1, 'expected at least 1 second').max(30 * 86_400, 'expected at most 30 days (2592000 s)').optional(),
+  })
   .refine((q) => q.from === undefined || q.to === undefined || Date.parse(q.from) < Date.parse(q.to), { message: 'from must be before to', path: ['to'] });
 export type SettlementQuery = z.infer<typeof settlementQuery>;
 
@@ -444,14 +505,41 @@ export const settlementTotals = z.strictObject({
 });
 export type SettlementTotals = z.infer<typeof settlementTotals>;
 
+/**
+ * What a settlement warns about a terminal:
+ * - 'unsent': its latest report says it still holds unsent items (the totals will grow);
+ * - 'receipt-gap': receipt numbers are missing between the first and last one in the range
+ *   (training receipts included: they share the numbering), e.g. a sale dead-lettered or lost;
+ * - 'silent': not heard from for longer than `silentAfterSeconds`.
+ */
+export const SETTLEMENT_FLAGS = ['unsent', 'receipt-gap', 'silent'] as const;
+export const settlementFlag = z.enum(SETTLEMENT_FLAGS);
+export type SettlementFlag = z.infer<typeof settlementFlag>;
+
 export const terminalSettlement = settlementTotals.extend({
   terminalId,
   /** The receipt numbers seen (non-training): with saleCount they show a gap at a glance. */
   firstReceiptNo: z.number().int().positive().nullable(),
   lastReceiptNo: z.number().int().positive().nullable(),
   lastSaleAt: isoTime.nullable(),
+  /** Receipt numbers missing in the range (all sales of the terminal in this currency, training included). Absent from older servers: 0. */
+  missingReceipts: z.number().int().nonnegative().default(0),
+  /** The row's flags (the terminal's 'unsent'/'silent' plus this row's 'receipt-gap'), in SETTLEMENT_FLAGS order. */
+  flags: z.array(settlementFlag).default([]),
 });
 export type TerminalSettlement = z.infer<typeof terminalSettlement>;
+
+/** How a registered terminal stands, whether or not it has anything in the range. */
+export const terminalStanding = z.strictObject({
+  terminalId,
+  /** The server's time of the terminal's last request (push, pull or settlement); null: never. */
+  lastSeenAt: isoTime.nullable(),
+  /** Its latest report (null: it never sent one, e.g. an older terminal), with when it arrived. */
+  report: z.strictObject({ backlog: z.number().int().nonnegative(), lastReceiptNo: z.number().int().positive().nullable(), at: isoTime, receivedAt: isoTime }).nullable(),
+  /** In SETTLEMENT_FLAGS order; 'receipt-gap' when any of its rows has one. */
+  flags: z.array(settlementFlag),
+});
+export type TerminalStanding = z.infer<typeof terminalStanding>;
 
 export const settlementResponse = z.strictObject({
   storeId,
@@ -464,5 +552,9 @@ export const settlementResponse = z.strictObject({
   terminals: z.array(terminalSettlement),
   /** One row per currency: the sums of the terminal rows. */
   store: z.array(settlementTotals.extend({ terminalCount: z.number().int().nonnegative() })),
+  /** Every registered terminal's standing and flags, by terminal id (absent from older servers: []). */
+  standing: z.array(terminalStanding).default([]),
+  /** The threshold 'silent' was judged by (null from older servers, which flag nothing). */
+  silentAfterSeconds: z.number().int().positive().nullable().default(null),
 });
 export type SettlementResponse = z.infer<typeof settlementResponse>;

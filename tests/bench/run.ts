@@ -33,6 +33,8 @@ import { measureScanToEvent } from './scan-to-event.ts';
 import { measureScanToScreen } from './scan-to-screen.ts';
 import { measureSyncDrain, measureSyncPush, SYNC_PG_MISSING } from './sync-drain.ts';
 import { measureUiReady } from './ui-ready.ts';
+import { measureYearSummary5m, measureZReport20k } from './z-report.ts';
+import { measurePromoRecalc } from './promo-recalc.ts';
 import { percentile } from './percentile.ts';
 
 const PRODUCTS = Number(process.env.KASSA_BENCH_PRODUCTS ?? 1_000_000);
@@ -229,6 +231,26 @@ try {
     log('sync: one sale pushed while online');
     const push = await measureSyncPush();
     emit('sync_push_p95_ms', push.value, 'ms', '≤ 50', push.note);
+  }
+
+  // --- z_report_20k_ms, year_summary_5m_ms ---------------------------------------------------
+  // The Z report of a 20,000-sale day, and the year summary over 5,000,000 sales
+  // (tests/bench/z-report.ts; the year's database is cached in the temp folder: ~6 min to build).
+  {
+    log('reports: the Z report of a day of 20,000 sales');
+    const z = await measureZReport20k();
+    emit('z_report_20k_ms', z.value, 'ms', '≤ 200', z.note);
+    log('reports: the year summary over 5,000,000 sales (the first run builds the year, ~6 min)');
+    const y = await measureYearSummary5m();
+    emit('year_summary_5m_ms', y.value, 'ms', '≤ 2000', y.note);
+  }
+
+  // --- promo_recalc_ms ---------------------------------------------------------------------------
+  // Issue 8's promotion engine: a cart of 100 lines recalculated against 500 active promotions.
+  {
+    log('promotion engine: 500 active promotions, 100 lines');
+    const promo = measurePromoRecalc();
+    emit('promo_recalc_ms', promo.p95Ms, 'ms', '≤ 5', promo.note);
   }
 
   // --- sale_commit_ratio -------------------------------------------------------------------------

@@ -4,16 +4,14 @@
 //   (403), even one on the same machine whose browser holds the sign-in cookie.
 // - Pages need the token too; opening the printed address signs the browser in with a cookie
 //   and takes the token out of the address bar.
+// Browser mode only: playwright.config.ts leaves it out of the electron project (Electron has no
+// WebSocket or HTTP server; its IPC sender checks are unit-tested in tests/unit/electron).
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { expect, test, TID } from './fixtures.ts';
 import { upgradeVerdict } from './support/pos-api.ts';
 
 test.use({ kassaOptions: { bind: '0.0.0.0' } });
-
-test.beforeEach(({ kassa }) => {
-  test.skip(kassa.host !== 'browser', 'Electron has no WebSocket or HTTP server: its IPC sender checks are unit-tested (tests/unit/electron)');
-});
 
 /** A page of another site, on this machine, that tries to open the till's API. */
 async function startOtherSite(target: string): Promise<{ url: string; server: Server }> {

@@ -104,7 +104,9 @@ describe.skipIf(!socatFound)('kassa devices against kassa sim', { timeout: 60_00
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/printer \(printer, serial:\S+\): ready/);
     expect(r.stdout).toContain('receipt on the printer: printed');
-    const receipts = (await (await fetch(`${sim?.url}/printer/receipts`)).json()) as { lines: string[] }[];
+    const receipts = (await (await fetch(`${sim?.url}/printer/receipts`).catch((err: unknown) => {
+      throw new Error(`the sim did not answer (${String(err)}):\n${sim?.stderr() ?? ''}`);
+    })).json()) as { lines: string[] }[];
     expect(receipts.at(-1)?.lines.join('\n')).toContain('培训模式');
     const display = (await (await fetch(`${sim?.url}/display`)).json()) as { line1: string; line2: string };
     // The training sale ends paid in full (cash, then Alipay for the rest): no change, so the

@@ -8,6 +8,9 @@
 // - The manager token comes from --manager-token or KASSA_MANAGER_TOKEN (the variable keeps it
 //   out of the process list and the shell history); the new token for `set` from --token or the
 //   first line of stdin.
+// - Instead of the token, a user who may refund (`kassa users`) can authorize: --approver <id>
+//   with their PIN on the first line of stdin (staff/staff-service.ts: wrong PINs count towards
+//   the lockout; the approval is journalled). The operator defaults to the approver then.
 // - `--training` works on the training folder (<data dir>/training, where `kassa train` sells):
 //   its own sales, its own manager token, and wallets that go to the training sandbox (unless
 //   payments.training is "configured"). Training sales are never refunded from the real folder,
@@ -30,9 +33,11 @@ import { managerTokenInfo, MIN_MANAGER_TOKEN_LENGTH, setManagerToken } from '../
 import { buildPaymentProviders, openTrainingSandbox } from '../../core/payment-providers.ts';
 import { dataPaths, type DataPaths } from '../../core/paths.ts';
 import { RefundService, receiptLabel, type RefundSummary } from '../../core/refund-service.ts';
+import { StaffError, StaffService, type Authorization } from '../../core/staff/staff-service.ts';
 import { NoTerminalDataError, openExistingDatabase, openTerminal, type Terminal } from '../../core/runtime.ts';
 import { dataDirOf, printJson } from '../context.ts';
 import { parsePositiveInt, UsageError } from '../errors.ts';
+import { readStdinLine } from './users.ts';
 
 export const MANAGER_TOKEN_ENV = 'KASSA_MANAGER_TOKEN';
 
@@ -138,7 +143,8 @@ export function registerRefund(program: Command): void {
     .option('--amount <decimal>', "how much to refund, in the sale's currency (e.g. 12.50); default: everything still refundable")
     .option('--reason <text>', 'why, kept in the journal', 'customer refund')
     .option('--manager-token <token>', `the manager token (default: $${MANAGER_TOKEN_ENV}, which keeps it out of the process list)`)
-    .option('--operator <id>', 'who is at the till (default: the configured cashier)')
+    .option('--approver <user-id>', 'authorize with this user\'s PIN (first line of stdin) instead of the manager token')
+    .option('--operator <id>', 'who is at the till (default: the configured cashier, or the approver)')
     .option('--training', 'refund a training sale, in the training folder (<data dir>/training)')
     .option('--json', 'print the refund as JSON')
     .addHelpText(
@@ -150,21 +156,35 @@ what it paid less what was already refunded), then in cash. Cash to hand back is
 the cash drawer for it. A wallet refund that cannot be confirmed stays pending and is retried
 with the same refund number (kassa refunds retry), so it is never paid twice.
 
-Set the manager token first: kassa manager-token set.
+Set the manager token first: kassa manager-token set. Or, once the terminal has users (kassa
+users), authorize with --approver <user-id> and that user's PIN on stdin.
 Exit codes: 0 refunded; 1 refused, or a wallet refused a part; 3 a wallet part is still pending.`,
     )
-    .action(async function (this: Command, receipt: string, opts: { amount?: string; reason: string; managerToken?: string; operator?: string; training?: boolean; json?: boolean }) {
+    .action(async function (
+      this: Command,
+      receipt: string,
+      opts: { amount?: string; reason: string; managerToken?: string; approver?: string; operator?: string; training?: boolean; json?: boolean },
+    ) {
       const folder = folderOf(this, opts.training === true);
+      if (opts.approver !== undefined && opts.managerToken !== undefined) throw new UsageError('give either --manager-token or --approver, not both');
       const token = opts.managerToken ?? process.env[MANAGER_TOKEN_ENV];
-      const summary = await withService(folder, (service) =>
-        service.refund({
+      const pin = opts.approver === undefined ? null : await readStdinLine(`PIN of ${opts.approver}: `);
+      if (opts.approver !== undefined && (pin === null || pin === '')) throw new UsageError('--approver: write the approver\'s PIN on the first line of stdin');
+      const summary = await withService(folder, async (service, terminal) => {
+        let authorization: string | Authorization | undefined = token;
+        if (opts.approver !== undefined) {
+          const staff = new StaffService({ db: terminal.db, config: folder.config, terminalId: folder.config.terminalId });
+          if (!staff.hasUsers()) throw new StaffError('this terminal has no users yet, so nobody can approve with a PIN: add a manager with `kassa users add`, or use the manager token');
+          authorization = await staff.authorize('refund', { userId: opts.approver, pin: pin as string }, `refund receipt ${receipt}`, receipt);
+        }
+        return service.refund({
           receipt,
           ...(opts.amount === undefined ? {} : { amount: opts.amount }),
           reason: opts.reason,
-          authorization: token,
-          operator: opts.operator ?? folder.config.cashier,
-        }),
-      );
+          authorization,
+          operator: opts.operator ?? (typeof authorization === 'object' ? authorization.by : folder.config.cashier),
+        });
+      });
       if (opts.json) printJson(summary);
       else printSummary(summary);
       process.exitCode = exitCodeOf(summary.parts);

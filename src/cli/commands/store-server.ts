@@ -17,6 +17,9 @@
 //   <url>`, then "Press Ctrl+C to stop." once it listens, so a script can wait for that line.
 //   The first SIGINT/SIGTERM closes the server (requests in flight finish) and then the
 //   storage; a second one falls back to Node's default.
+// - `settlement` marks each terminal's flags (unsent, receipt-gap, silent) after its row, and
+//   lists flagged terminals that have nothing in the range, so a manager never reads a store
+//   total as final while a terminal still holds sales.
 import type { Command } from 'commander';
 import { join, resolve } from 'node:path';
 import { formatMoney, isSupportedCurrency } from '../../domain/money.ts';
@@ -27,6 +30,7 @@ import type { StoreServer } from '../../server/store/http-api.ts';
 import { openStoreStorage, redactUrl } from '../../server/store/storage.ts';
 import type { StoreStorage } from '../../server/store/storage.ts';
 import {
+  DEFAULT_SILENT_AFTER_SECONDS,
   SYNC_PATHS,
   registerTerminalRequest,
   registerTerminalResponse,
@@ -34,6 +38,7 @@ import {
   settlementResponse,
   type SettlementResponse,
   type SettlementTotals,
+  type TerminalStanding,
 } from '../../shared/sync-protocol.ts';
 import { dataDirOf, printJson } from '../context.ts';
 import { UsageError } from '../errors.ts';
@@ -128,19 +133,38 @@ function totalsLine(label: string, t: SettlementTotals): string {
   return `${label.padEnd(18)}${t.currency} ${String(t.saleCount).padStart(6)} sales ${money(t.salesTotal, t.currency).padStart(14)}  refunds ${money(t.refundTotal, t.currency).padStart(12)}  net ${money(t.net, t.currency).padStart(14)}  (${methods})${training}`;
 }
 
-function printSettlement(s: SettlementResponse): void {
+/** "unsent (12 waiting), silent (last heard …)": each flag with what earned it. */
+function flagText(flags: readonly string[], standing: TerminalStanding | undefined, missing: number): string {
+  return flags
+    .map((f) => {
+      if (f === 'unsent') return `unsent (${standing?.report?.backlog ?? '?'} waiting on the terminal)`;
+      if (f === 'receipt-gap') return `receipt-gap (${missing} receipt number${missing === 1 ? '' : 's'} missing)`;
+      if (f === 'silent') return `silent (last heard ${standing?.lastSeenAt ?? 'never'})`;
+      return f;
+    })
+    .join(', ');
+}
+
+/** Prints a settlement for people (also `kassa sync settlement`, from the terminal's side). */
+export function printSettlement(s: SettlementResponse): void {
   const range = s.from === null && s.to === null ? 'all time' : `${s.from ?? 'the start'} – ${s.to ?? 'now'}`;
   const n = s.registeredTerminals.length;
   say(`Store ${s.storeId}, ${range} (${n} terminal${n === 1 ? '' : 's'} registered)`);
-  if (s.terminals.length === 0) {
-    say('  nothing synced in this range');
-    return;
-  }
+  const standing = new Map(s.standing.map((st) => [st.terminalId, st]));
+  if (s.terminals.length === 0) say('  nothing synced in this range');
   for (const t of s.terminals) {
     const receipts = t.firstReceiptNo === null ? '' : `  receipts ${t.firstReceiptNo}–${t.lastReceiptNo ?? '?'}`;
     say(`${totalsLine(`  ${t.terminalId}`, t)}${receipts}`);
+    if (t.flags.length > 0) say(`    flagged: ${flagText(t.flags, standing.get(t.terminalId), t.missingReceipts)}`);
   }
   for (const t of s.store) say(totalsLine('  store', t));
+  const quiet = s.standing.filter((st) => st.flags.length > 0 && !s.terminals.some((t) => t.terminalId === st.terminalId));
+  for (const st of quiet) say(`  ${st.terminalId}: nothing in this range; flagged: ${flagText(st.flags, st, 0)}`);
+  const flagged = new Set([...s.terminals.filter((t) => t.flags.length > 0).map((t) => t.terminalId), ...quiet.map((st) => st.terminalId)]);
+  if (flagged.size > 0) {
+    const silent = s.silentAfterSeconds === null ? '' : ` (silent: not heard from for over ${s.silentAfterSeconds} s)`;
+    say(`  ${flagged.size} terminal${flagged.size === 1 ? '' : 's'} flagged: the store totals may not be final${silent}`);
+  }
 }
 
 export function registerStoreServer(program: Command): void {
@@ -196,17 +220,25 @@ and put the printed token in that terminal's sync settings. Runs until Ctrl+C.`,
     .requiredOption('--store <id>', 'the store, e.g. S01')
     .option('--from <time>', 'only sales and refunds at or after this ISO time, e.g. 2025-03-01T00:00:00+08:00')
     .option('--to <time>', 'only those before this ISO time')
+    .option('--silent-after <seconds>', `flag terminals not heard from for longer than this (default ${DEFAULT_SILENT_AFTER_SECONDS}: twice the terminals' 30 s poll)`)
     .option('--url <url>', 'the store server', DEFAULT_URL)
     .option('--admin-token-file <file>', 'the admin token file (default: <data dir>/store-server/admin-token)')
     .option('--json', 'print the answer as JSON (amounts in minor units)')
-    .action(async function (this: Command, opts: { store: string; from?: string; to?: string; url: string; json?: boolean }) {
-      const query = settlementQuery.safeParse({ ...(opts.from === undefined ? {} : { from: opts.from }), ...(opts.to === undefined ? {} : { to: opts.to }) });
+    .action(async function (this: Command, opts: { store: string; from?: string; to?: string; silentAfter?: string; url: string; json?: boolean }) {
+      if (opts.silentAfter !== undefined && !/^\d+$/.test(opts.silentAfter.trim())) throw new UsageError(`--silent-after: expected whole seconds, e.g. 120, got "${opts.silentAfter}"`);
+      const query = settlementQuery.safeParse({
+        ...(opts.from === undefined ? {} : { from: opts.from }),
+        ...(opts.to === undefined ? {} : { to: opts.to }),
+        ...(opts.silentAfter === undefined ? {} : { silentAfterSeconds: opts.silentAfter.trim() }),
+      });
       if (!query.success) {
         const issue = query.error.issues[0];
-        throw new UsageError(`--${String(issue?.path[0] ?? 'from')}: ${issue?.message ?? 'invalid'} (expected an ISO time with offset, e.g. 2025-03-01T00:00:00+08:00)`);
+        const field = String(issue?.path[0] ?? 'from');
+        if (field === 'silentAfterSeconds') throw new UsageError(`--silent-after: ${issue?.message ?? 'invalid'}`);
+        throw new UsageError(`--${field}: ${issue?.message ?? 'invalid'} (expected an ISO time with offset, e.g. 2025-03-01T00:00:00+08:00)`);
       }
       const adminToken = readAdminToken(adminTokenFile(this, tokenFileFlag(this)));
-      const params = new URLSearchParams(query.data as Record<string, string>).toString();
+      const params = new URLSearchParams(Object.entries(query.data).filter((e): e is [string, string | number] => e[1] !== undefined).map(([k, v]): [string, string] => [k, String(v)])).toString();
       const path = `${SYNC_PATHS.adminSettlement(opts.store)}${params === '' ? '' : `?${params}`}`;
       const answer = await adminRequest({ baseUrl: opts.url, adminToken, method: 'GET', path, answer: settlementResponse });
       if (opts.json) printJson(answer);

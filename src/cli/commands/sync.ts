@@ -5,6 +5,10 @@
 // Decisions:
 // - `status` only reads (the database is opened read-only) and works without a `sync` block in
 //   kassa.config.json (it then says sync is not set up); it exits 0 whatever it finds.
+// - `settlement` asks the store server for the store's settlement as this terminal (its token),
+//   for a local day (--date, default today) or --from/--to, and prints it with the terminals'
+//   flags like `kassa store-server settlement`; exit 1 when the server cannot be asked.
+// - `status` says when an outage began (the open 'sync.offline' period of the journal).
 // - `now` needs the `sync` block (ConfigError naming `sync` otherwise). It pushes the whole
 //   backlog in batches and pulls catalog changes; the running app may sync at the same time,
 //   which is safe (the server answers a re-sent item `duplicate`). Exit codes: 0 the round
@@ -14,13 +18,20 @@ import type { Command } from 'commander';
 import { loadConfig } from '../../core/config.ts';
 import { openExistingDatabase } from '../../core/runtime.ts';
 import { SyncRequestError } from '../../core/sync/sync-http.ts';
+import { SettlementQueryError } from '../../core/sync/sync-client.ts';
+import { localDayRange } from '../../core/sync/store-settlement.ts';
+import { syncDown, type SyncDown } from '../../core/sync/sync-journal.ts';
 import { createSyncClient } from '../../core/sync/sync-service.ts';
 import { syncReport, type SyncReport } from '../../core/sync/sync-state.ts';
+import type { SettlementQuery } from '../../shared/sync-protocol.ts';
 import { dataDirOf, printJson } from '../context.ts';
+import { UsageError } from '../errors.ts';
+import { printSettlement } from './store-server.ts';
 
-function statusText(report: SyncReport, server: string | null): string {
+function statusText(report: SyncReport, server: string | null, down: SyncDown | null): string {
   const lines: string[] = [];
   lines.push(`server:       ${server ?? 'not set up (add a "sync" block with serverUrl and token to kassa.config.json)'}`);
+  if (down !== null) lines.push(`down since:   ${down.since} (${down.state}: ${down.reason}; ${down.backlog} waiting then)`);
   const oldest = report.oldestPending;
   lines.push(
     `backlog:      ${report.backlog} waiting${oldest ? ` (oldest #${oldest.seq} ${oldest.type}, queued ${oldest.createdAt}, ${oldest.attempts} attempt${oldest.attempts === 1 ? '' : 's'})` : ''}`,
@@ -39,6 +50,12 @@ function statusText(report: SyncReport, server: string | null): string {
   return `${lines.join('\n')}\n`;
 }
 
+/** Today in the process's time zone, as yyyy-mm-dd. */
+function today(): string {
+  const d = new Date();
+  return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')}`;
+}
+
 export function registerSync(program: Command): void {
   const sync = program.command('sync').description('store server sync: the backlog, the dead letters, a sync round now');
 
@@ -53,8 +70,44 @@ export function registerSync(program: Command): void {
       try {
         const report = syncReport(db);
         const server = config.sync?.serverUrl ?? null;
-        if (opts.json) printJson({ server, ...report });
-        else process.stdout.write(statusText(report, server));
+        const down = syncDown(db);
+        if (opts.json) printJson({ server, ...report, down });
+        else process.stdout.write(statusText(report, server, down));
+      } finally {
+        db.close();
+      }
+    });
+
+  sync
+    .command('settlement')
+    .description("print the store's settlement from the store server: every terminal's sales, refunds and net, with flags (unsent, receipt-gap, silent)")
+    .option('--date <yyyy-mm-dd>', "this terminal's local day (default: today)")
+    .option('--from <time>', 'instead of --date: from this ISO time, e.g. 2026-03-01T00:00:00+08:00')
+    .option('--to <time>', 'instead of --date: up to this ISO time')
+    .option('--silent-after <seconds>', 'flag terminals not heard from for longer than this (default: the server\'s, 60)')
+    .option('--json', 'print the answer as JSON (amounts in minor units)')
+    .addHelpText('after', '\nNeeds the "sync" block of kassa.config.json. Exits 1 when the store server cannot be asked.')
+    .action(async function (this: Command, opts: { date?: string; from?: string; to?: string; silentAfter?: string; json?: boolean }) {
+      if (opts.date !== undefined && (opts.from !== undefined || opts.to !== undefined)) throw new UsageError('--date and --from/--to: give one or the other');
+      if (opts.silentAfter !== undefined && !/^\d+$/.test(opts.silentAfter.trim())) throw new UsageError(`--silent-after: expected whole seconds, e.g. 120, got "${opts.silentAfter}"`);
+      const paths = dataDirOf(this);
+      const config = loadConfig(paths.config);
+      const db = openExistingDatabase(paths, { readonly: true });
+      try {
+        const client = createSyncClient(db, config, paths.config);
+        let query: SettlementQuery;
+        try {
+          const range = opts.from !== undefined || opts.to !== undefined ? { from: opts.from, to: opts.to } : localDayRange(opts.date ?? today());
+          query = { ...range, ...(opts.silentAfter === undefined ? {} : { silentAfterSeconds: Number(opts.silentAfter) }) };
+          const answer = await client.settlement(query);
+          if (opts.json) printJson(answer);
+          else printSettlement(answer);
+        } catch (err) {
+          if (err instanceof SettlementQueryError) throw new UsageError(err.message.replace(/^settlement: (date|from|to|silentAfterSeconds): /, (_m, f: string) => `--${f === 'silentAfterSeconds' ? 'silent-after' : f}: `));
+          if (!(err instanceof SyncRequestError)) throw err;
+          process.stderr.write(`kassa sync settlement: ${err.message}\n`);
+          process.exitCode = 1;
+        }
       } finally {
         db.close();
       }

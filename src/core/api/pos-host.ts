@@ -36,6 +36,7 @@ import { TransportError } from '../../../drivers/transports/byte-transport.ts';
 import type { PaymentResult } from '../../../state-machines/payment.machine.ts';
 import type { SyncStatus } from '../../../state-machines/sync.machine.ts';
 import { productName } from '../../domain/product.ts';
+import { formatMoney, MoneyError } from '../../domain/money.ts';
 import {
   PROTOCOL_VERSION,
   describeZodError,
@@ -71,6 +72,21 @@ import { newOutTradeNo } from '../payment-service.ts';
 import { ReceiptError } from '../receipt-service.ts';
 import { ReceiptInterruptedError } from '../receipt-printer.ts';
 import type { TerminalApp } from '../terminal-app.ts';
+import { ManagerAuthError } from '../manager-auth.ts';
+import { RefundError } from '../refund-service.ts';
+import { ShiftError } from '../shifts/shift-service.ts';
+import { StaffAuthError, StaffError, type Authorization } from '../staff/staff-service.ts';
+import { LOGIN_FREE, requiredPermission } from './permission-gate.ts';
+import { SessionRefusedError, sessionView, staffHandlers } from './staff-api.ts';
+import { OfficeRefusedError, officeHandlers } from './office-api.ts';
+import { ReconcileError } from '../reconcile/reconcile-service.ts';
+import { BillError } from '../reconcile/bill-error.ts';
+import { SalesSearchError } from '../sales-history.ts';
+import { ZReportError } from '../reports/z-reports.ts';
+import { YearSummaryError } from '../reports/year-summary.ts';
+import { ReportPdfError } from '../reports/report-pdf.ts';
+import { SettlementQueryError } from '../sync/sync-client.ts';
+import { SyncRequestError } from '../sync/sync-http.ts';
 import { checkoutView, paymentIsWaiting, readCheckout, type CheckoutViewInput } from './checkout-view.ts';
 import { customerView, type AfterSale } from './customer-view.ts';
 import { receiptPreview } from './receipt-preview.ts';
@@ -99,11 +115,27 @@ export class RefusedError extends Error {
   override name = 'RefusedError';
 }
 
-type Handlers = { readonly [N in RequestName]: (params: z.output<PosRequests[N]['params']>) => Promise<ResultOf<N>> };
+/** `auth`: what the permission gate granted (null when the request needs no permission). */
+type Handlers = { readonly [N in RequestName]: (params: z.output<PosRequests[N]['params']>, auth: Authorization | null) => Promise<ResultOf<N>> };
 
 /** Errors whose message is for the cashier: a rule or a device said no, not a bug. */
 const REFUSALS: readonly (abstract new (...args: never[]) => Error)[] = [
   RefusedError,
+  SessionRefusedError,
+  OfficeRefusedError,
+  ZReportError,
+  YearSummaryError,
+  ReportPdfError,
+  SalesSearchError,
+  SettlementQueryError,
+  SyncRequestError,
+  ReconcileError,
+  BillError,
+  StaffError,
+  ShiftError,
+  RefundError,
+  ManagerAuthError,
+  MoneyError,
   DeviceError,
   ReceiptError,
   ReceiptInterruptedError,
@@ -118,8 +150,21 @@ const DEFAULT_SEARCH_LIMIT = 20;
 const DEFAULT_RECENT = 20;
 const DEFAULT_HOLD_MS = 8000;
 
-function reply(id: number, code: ApiErrorCode, message: string): ReplyMessage {
-  return { t: 'res', id, ok: false, error: { code, message } };
+function reply(id: number, code: ApiErrorCode, message: string, permission?: string | null): ReplyMessage {
+  return { t: 'res', id, ok: false, error: { code, message, ...(permission ? { permission } : {}) } };
+}
+
+/** A refused log-in or approval as the API answers it: the screen acts on the code. */
+function staffReply(id: number, err: StaffAuthError): ReplyMessage {
+  switch (err.code) {
+    case 'login-required':
+      return reply(id, 'login-required', err.message, err.permission);
+    case 'approval-required':
+      return reply(id, 'approval-required', err.message, err.permission);
+    default:
+      // wrong-pin, locked, not-permitted: the approval dialog shows the message and stays open.
+      return reply(id, 'refused', err.message, err.permission);
+  }
 }
 
 /** The request id to answer under, even when the envelope is bad (-1: none could be read). */
@@ -254,6 +299,23 @@ export function createPosHost(app: TerminalApp, options: PosHostOptions = { host
       }
     });
   }
+
+  let sessionQueued = false;
+  /** The 'session' event, once per microtask, only when it changed. */
+  function queueSession(): void {
+    if (sessionQueued || closed) return;
+    sessionQueued = true;
+    queueMicrotask(() => {
+      sessionQueued = false;
+      if (closed) return;
+      try {
+        emitIfChanged('session', sessionView(app));
+      } catch (err) {
+        logger.error({ err }, 'making the session view failed');
+      }
+    });
+  }
+  cleanups.push(app.staff.onChange(() => queueSession()));
 
   function afterSaleStep(saleId: string | null): void {
     for (const t of stageTimers.splice(0)) clearTimeout(t);
@@ -400,6 +462,11 @@ export function createPosHost(app: TerminalApp, options: PosHostOptions = { host
 
   // ------------------------------------------------------------------ requests
 
+  /** Who an action is recorded under: the operator (or the approver with nobody logged in). */
+  function byWhom(auth: Authorization | null): string {
+    return auth?.by ?? app.staff.operator()?.name ?? config.cashier;
+  }
+
   function devicesOrRefuse() {
     if (!app.devices) throw new RefusedError('no devices are configured on this terminal: add them to the "devices" block of kassa.config.json');
     return app.devices;
@@ -483,8 +550,8 @@ export function createPosHost(app: TerminalApp, options: PosHostOptions = { host
         throw err;
       }
     },
-    async 'devices.openDrawer'({ reason }) {
-      await devicesOrRefuse().openDrawer(config.cashier, reason);
+    async 'devices.openDrawer'({ reason }, auth) {
+      await devicesOrRefuse().openDrawer(byWhom(auth), reason);
       return { opened: true };
     },
     async 'devices.reconnect'({ id }) {
@@ -493,6 +560,26 @@ export function createPosHost(app: TerminalApp, options: PosHostOptions = { host
     async 'sync.view'() {
       return app.sync ? syncView(app.sync.status()) : null;
     },
+    async 'sales.refund'({ saleId, amount, reason }, auth) {
+      if (auth === null) throw new RefusedError('a refund needs a manager\'s approval');
+      const sale = getSale(app.db, saleId);
+      if (sale === null) throw new RefusedError(`there is no sale ${saleId} on this terminal`);
+      const r = await app.refunds.refund({
+        saleId,
+        ...(amount !== undefined ? { amount: formatMoney({ amount, currency: sale.currency }) } : {}),
+        reason,
+        authorization: auth,
+        operator: byWhom(auth),
+      });
+      if (r.openDrawer && app.devices) {
+        await app.devices.openDrawer(byWhom(auth), `refund ${r.receipt}`).catch((err: unknown) => {
+          notice({ level: 'warning', message: `the drawer did not open for the refund: ${(err as Error).message}`, at: at() });
+        });
+      }
+      return { receipt: r.receipt, amount: r.amount, cash: r.cash, refunded: r.refunded, pending: r.pending, failed: r.failed, message: r.message };
+    },
+    ...staffHandlers({ app, checkoutPhase: () => makeCheckoutView().phase, changed: () => queueSession() }),
+    ...officeHandlers({ app, byWhom, notice: (n) => notice(n) }),
   };
 
   async function handle(message: unknown): Promise<ReplyMessage> {
@@ -509,10 +596,20 @@ export function createPosHost(app: TerminalApp, options: PosHostOptions = { host
       if (closed) return reply(id, 'unavailable', 'the terminal is stopping');
       const params = posRequests[name].params.safeParse(envelope.data.params ?? {});
       if (!params.success) return reply(id, 'bad-request', describeZodError(params.error));
-      const handler = handlers[name] as (p: unknown) => Promise<unknown>;
-      const result = await handler(params.data);
+      const handler = handlers[name] as (p: unknown, auth: Authorization | null) => Promise<unknown>;
+      // Who may: log-in first (once users exist), then the request's permission, or an approval.
+      const need = requiredPermission(name, params.data as Record<string, unknown>, { checkout: makeCheckoutView(), discountLimitBps: config.staff.discountLimitBps });
+      const approval = (params.data as { approval?: { userId: string; pin: string } }).approval;
+      // With nobody logged in, only an approval for a permission the request needs stands in
+      // for a log-in (StaffService.authorize checks the approver); anything else: log in.
+      if (!LOGIN_FREE.has(name) && app.staff.operator() === null && (need === null || approval === undefined)) {
+        return reply(id, 'login-required', 'nobody is logged in at this terminal: log in first');
+      }
+      const auth = need === null ? null : await app.staff.authorize(need.permission as Parameters<typeof app.staff.authorize>[0], approval, need.what, need.ref);
+      const result = await handler(params.data, auth);
       return { t: 'res', id, ok: true, result };
     } catch (err) {
+      if (err instanceof StaffAuthError) return staffReply(id, err);
       if (REFUSALS.some((E) => err instanceof E)) return reply(id, 'refused', (err as Error).message);
       logger.error({ err, request: name }, 'a request failed');
       return reply(id, 'internal', `${name} failed: ${err instanceof Error ? err.message : String(err)} (the error is logged)`);

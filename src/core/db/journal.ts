@@ -31,6 +31,25 @@ export const JOURNAL_KINDS = [
   'sale.refunded',
   'refund.failed',
   'refund.manual',
+  // Staff, shifts, end of day, reconciliation (issue 7); sync (issue 6).
+  'user.added',
+  'user.changed',
+  'user.login',
+  'user.logout',
+  'user.login-failed',
+  'user.locked',
+  'user.unlocked',
+  'approval.granted',
+  'shift.opened',
+  'shift.cashier-changed',
+  'cash.paid-in',
+  'cash.paid-out',
+  'shift.closed',
+  'report.z',
+  'day.close-override',
+  'reconcile.resolved',
+  'sync.offline',
+  'sync.online',
 ] as const;
 
 export type JournalKind = (typeof JOURNAL_KINDS)[number];

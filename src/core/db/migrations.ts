@@ -5,6 +5,10 @@
 import type Database from 'better-sqlite3';
 import { PAYMENT_ATTEMPTS_SQL } from './payment-attempts.ts';
 import { REFUNDS_SQL } from './refunds.ts';
+import { RECONCILE_SQL } from '../reconcile/resolutions.ts';
+import { Z_REPORTS_SQL } from '../reports/z-reports.ts';
+import { SHIFTS_SQL } from '../shifts/shift-store.ts';
+import { USERS_SQL } from '../staff/users.ts';
 
 export interface Migration {
   readonly version: number;
@@ -203,6 +207,26 @@ export const MIGRATIONS: readonly Migration[] = [
     version: 4,
     name: 'refunds',
     sql: REFUNDS_SQL,
+  },
+  {
+    version: 5,
+    name: 'users',
+    sql: USERS_SQL,
+  },
+  {
+    version: 6,
+    name: 'shifts and cash movements',
+    sql: SHIFTS_SQL,
+  },
+  {
+    version: 7,
+    name: 'Z reports',
+    sql: Z_REPORTS_SQL,
+  },
+  {
+    version: 8,
+    name: 'wallet reconciliation resolutions',
+    sql: RECONCILE_SQL,
   },
 ];
 

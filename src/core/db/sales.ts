@@ -434,6 +434,8 @@ export interface CancelSaleInput {
   /** The cart as it was when cancelled (plain JSON, whole numbers), kept in the journal. */
   readonly cart: unknown;
   readonly at: string;
+  /** Who was at the till (issue 7: voids are counted per cashier); absent in older callers. */
+  readonly cashier?: string;
   readonly snapshot?: SnapshotInput;
 }
 
@@ -467,7 +469,7 @@ export function cancelSale(db: Db, input: CancelSaleInput): CancelSaleResult {
         terminalId: input.terminalId,
         kind: 'sale.cancelled',
         ref: input.saleId,
-        payload: { saleId: input.saleId, reason: input.reason, cart: input.cart },
+        payload: { saleId: input.saleId, reason: input.reason, cart: input.cart, ...(input.cashier !== undefined ? { cashier: input.cashier } : {}) },
         at: input.at,
       });
       if (input.snapshot) saveSnapshot(db, input.snapshot.machineId, input.snapshot.version, input.snapshot.value, input.at);

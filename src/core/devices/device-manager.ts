@@ -319,6 +319,15 @@ export class DeviceManager {
     return result;
   }
 
+  /**
+   * The receipt printer for documents other than receipts (X and Z reports): its profile and a
+   * print call. The driver queues jobs in order, so a report never interleaves with a receipt.
+   */
+  reportPrinter(): { readonly profile: ReturnType<typeof getPrinterProfile>; print(job: Uint8Array, options: { readonly jobId?: string }): Promise<PrintResult> } {
+    const printer = this.#printerOrThrow();
+    return { profile: printer.profile, print: (job, options) => printer.driver.print(job, options) };
+  }
+
   /** Opens the cash drawer outside a sale ("no sale"); journalled with who and why. */
   async openDrawer(by: string, reason: string): Promise<void> {
     const printer = this.#printerOrThrow();

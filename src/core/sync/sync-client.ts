@@ -19,17 +19,29 @@
 // - Two senders at once (the app and `kassa sync now`) are safe: settling skips messages
 //   already settled, the cursor never moves back, and a catalog change at or below the applied
 //   version is skipped.
+// - EVERY REQUEST REPORTS how the terminal stands (Kassa-Terminal-Report: the backlog not in
+//   this request, the last receipt number, the clock), so the store's settlement can flag a
+//   terminal that still holds sales (issue 7 §5). Two indexed reads per request.
 import { randomUUID } from 'node:crypto';
-import { DEFAULT_CATALOG_PULL, MAX_BATCH_ITEMS, type ItemResult, type PushItem } from '../../shared/sync-protocol.ts';
+import {
+  DEFAULT_CATALOG_PULL,
+  MAX_BATCH_ITEMS,
+  settlementQuery,
+  type ItemResult,
+  type PushItem,
+  type SettlementQuery,
+  type SettlementResponse,
+} from '../../shared/sync-protocol.ts';
 import type { PullCatalogOutput, PushBatchOutput, SyncEffects } from '../../../state-machines/sync.machine.ts';
 import type { Db } from '../db/open.ts';
 import { countOutboxAttempt, countPendingAfter, pendingOutboxAfter, settleOutbox, type OutboxRow } from '../db/outbox.ts';
 import { applyCatalogChanges } from './catalog-apply.ts';
 import { outboxItems } from './outbox-items.ts';
-import { SyncHttp, SyncRequestError, type SyncHttpOptions } from './sync-http.ts';
+import { SyncHttp, SyncRequestError, type ReportFields, type SyncHttpOptions } from './sync-http.ts';
 import {
   addDeadLetter,
   advanceOutboxCursor,
+  backlog,
   catalogVersion,
   countDeadLetters,
   outboxCursor,
@@ -60,6 +72,11 @@ export interface SyncOnceResult {
   readonly batches: number;
 }
 
+/** A settlement asked for with a bad range; the message names the field. */
+export class SettlementQueryError extends Error {
+  override name = 'SettlementQueryError';
+}
+
 export class SyncClient {
   readonly #db: Db;
   readonly #http: SyncHttp;
@@ -77,6 +94,26 @@ export class SyncClient {
     this.#taxClasses = options.taxClasses;
     this.#pageSize = options.catalogPageSize ?? DEFAULT_CATALOG_PULL;
     this.#now = options.now ?? (() => new Date());
+  }
+
+  get terminalId(): string {
+    return this.#terminalId;
+  }
+
+  /** The store's settlement from the store server: totals per terminal and store, with flags. */
+  async settlement(query: SettlementQuery = {}, signal?: AbortSignal): Promise<SettlementResponse> {
+    const parsed = settlementQuery.safeParse(query);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      throw new SettlementQueryError(`settlement: ${issue && issue.path.length > 0 ? `${issue.path.join('.')}: ` : ''}${issue?.message ?? 'invalid'} (expected ISO times with an offset, from before to)`);
+    }
+    return this.#http.settlement(parsed.data, signal, this.#report(backlog(this.#db)));
+  }
+
+  /** What this request reports: `waiting` items not in it, the last receipt, the clock. */
+  #report(waiting: number): ReportFields {
+    const last = this.#db.prepare('SELECT max(receipt_no) FROM sales WHERE terminal_id = ?').pluck().get(this.#terminalId) as number | null;
+    return { backlog: Math.max(0, waiting), lastReceiptNo: last ?? null, at: this.#iso() };
   }
 
   /** The effects for provideSync(). */
@@ -102,7 +139,8 @@ export class SyncClient {
       const first = rows[0]?.seq ?? 0;
       const last = rows[rows.length - 1]?.seq ?? 0;
       try {
-        const response = await this.#http.push({ batchId: `${this.#terminalId}-${first}-${last}-${randomUUID().slice(0, 8)}`, items }, signal);
+        const report = this.#report(countPendingAfter(db, outboxCursor(db)) - rows.length);
+        const response = await this.#http.push({ batchId: `${this.#terminalId}-${first}-${last}-${randomUUID().slice(0, 8)}`, items }, signal, report);
         results = response.results;
         const mismatch = results.length !== items.length ? -1 : results.findIndex((r, i) => r.idempotencyKey !== items[i]?.idempotencyKey);
         if (results.length !== items.length || mismatch >= 0) {
@@ -166,7 +204,7 @@ export class SyncClient {
     const db = this.#db;
     const since = catalogVersion(db);
     try {
-      const page = await this.#http.pullCatalog(since, this.#pageSize, signal);
+      const page = await this.#http.pullCatalog(since, this.#pageSize, signal, this.#report(backlog(db)));
       if (page.since !== since) throw new SyncRequestError(`asked for catalog changes since ${since}, the store server answered since ${page.since}`, 'transient');
       if (page.latestVersion < since) {
         throw new SyncRequestError(

@@ -13,18 +13,26 @@
 //   'blocked' or 'bug'). Nothing is dead-lettered for any of these: only an item's own
 //   `rejected` answer does that.
 // - An answer is checked with the protocol's schema before anything acts on it.
+// - Each call may carry the terminal's report (backlog, last receipt) in the optional
+//   Kassa-Terminal-Report header; a server that predates it ignores it.
 import type { z } from 'zod';
 import {
   catalogPullResponse,
+  encodeTerminalReport,
   ERROR_ADVICE,
   errorResponse,
   pushResponse,
+  settlementResponse,
   SYNC_PATHS,
+  TERMINAL_REPORT_HEADER,
   terminalHeaders,
   type CatalogPullResponse,
   type PushRequest,
   type PushResponse,
+  type SettlementQuery,
+  type SettlementResponse,
   type SyncErrorCode,
+  type TerminalReport,
 } from '../../shared/sync-protocol.ts';
 
 export type SyncErrorKind = 'offline' | 'transient' | 'refused';
@@ -55,6 +63,9 @@ export interface SyncHttpOptions {
 
 const DEFAULT_TIMEOUT_MS = 15_000;
 
+/** What a request reports of the terminal (the header's fields without its version). */
+export type ReportFields = Omit<TerminalReport, 'v'>;
+
 /** Why fetch failed, from the error chain ("ECONNREFUSED", "UND_ERR_SOCKET"…). */
 function causeOf(err: unknown): string {
   const parts: string[] = [];
@@ -82,22 +93,33 @@ export class SyncHttp {
     this.#fetch = options.fetch ?? fetch;
   }
 
-  push(request: PushRequest, signal?: AbortSignal): Promise<PushResponse> {
-    return this.#call('POST', SYNC_PATHS.push, JSON.stringify(request), pushResponse, signal);
+  push(request: PushRequest, signal?: AbortSignal, report?: ReportFields): Promise<PushResponse> {
+    return this.#call('POST', SYNC_PATHS.push, JSON.stringify(request), pushResponse, signal, report);
   }
 
-  pullCatalog(since: number, limit: number, signal?: AbortSignal): Promise<CatalogPullResponse> {
-    return this.#call('GET', `${SYNC_PATHS.catalog}?since=${since}&limit=${limit}`, undefined, catalogPullResponse, signal);
+  pullCatalog(since: number, limit: number, signal?: AbortSignal, report?: ReportFields): Promise<CatalogPullResponse> {
+    return this.#call('GET', `${SYNC_PATHS.catalog}?since=${since}&limit=${limit}`, undefined, catalogPullResponse, signal, report);
   }
 
-  async #call<T>(method: string, path: string, body: string | undefined, schema: z.ZodType<T>, signal?: AbortSignal): Promise<T> {
+  /** The settlement of the terminal's own store. */
+  settlement(query: SettlementQuery, signal?: AbortSignal, report?: ReportFields): Promise<SettlementResponse> {
+    const params = new URLSearchParams();
+    if (query.from !== undefined) params.set('from', query.from);
+    if (query.to !== undefined) params.set('to', query.to);
+    if (query.silentAfterSeconds !== undefined) params.set('silentAfterSeconds', String(query.silentAfterSeconds));
+    const search = params.toString();
+    return this.#call('GET', `${SYNC_PATHS.settlement}${search === '' ? '' : `?${search}`}`, undefined, settlementResponse, signal, report);
+  }
+
+  async #call<T>(method: string, path: string, body: string | undefined, schema: z.ZodType<T, unknown>, signal?: AbortSignal, report?: ReportFields): Promise<T> {
     const url = `${this.#base}${path}`;
     const timeout = AbortSignal.timeout(this.#timeoutMs);
     const combined = signal ? AbortSignal.any([signal, timeout]) : timeout;
+    const headers = report === undefined ? this.#headers : { ...this.#headers, [TERMINAL_REPORT_HEADER]: encodeTerminalReport(report) };
     let response: Response;
     let text: string;
     try {
-      response = await this.#fetch(url, { method, headers: this.#headers, body, signal: combined });
+      response = await this.#fetch(url, { method, headers, body, signal: combined });
       text = await response.text();
     } catch (err) {
       if (timeout.aborted) throw new SyncRequestError(`no answer from ${url} within ${this.#timeoutMs} ms`, 'offline');

@@ -12,24 +12,33 @@
 //   at the same moment do not retry in step.
 // - stop() stops the machine (an in-flight request is aborted; its batch stays pending and is
 //   re-sent next time, which the server answers `duplicate` if it got it).
+// - OUTAGES ARE JOURNALLED (./sync-journal.ts): entering offline/failing writes one
+//   'sync.offline' row, the next successful round one 'sync.online' row; the journal write
+//   failing (a full disk) never stops the sync: the next transition tries again.
 import { randomInt } from 'node:crypto';
 import { createActor, type Actor } from 'xstate';
 import { provideSync, syncStatus, type SyncBackoff, type SyncStatus } from '../../../state-machines/sync.machine.ts';
+import type { SettlementQuery, SettlementResponse } from '../../shared/sync-protocol.ts';
 import { ConfigError, type KassaConfig } from '../config.ts';
 import type { Db } from '../db/open.ts';
 import { SyncClient } from './sync-client.ts';
+import { journalSyncOffline, journalSyncOnline, syncDown } from './sync-journal.ts';
 import { backlog, catalogVersion, countDeadLetters, lastSuccessAt } from './sync-state.ts';
 
 export interface SyncServiceOptions {
   readonly db: Db;
   readonly client: SyncClient;
   readonly batchSize?: number;
+  /** Most batches per round before the catalog is pulled (the machine's default: 20). */
+  readonly maxRoundBatches?: number;
   readonly pollMs?: number;
   readonly backoff?: SyncBackoff;
   /** How often the outbox is checked for messages queued elsewhere (default 1000 ms; null: never). */
   readonly watchMs?: number | null;
   /** Jitter seed (default random). */
   readonly jitterSeed?: number;
+  /** Clock for the journal rows (tests). */
+  readonly now?: () => Date;
 }
 
 export interface SyncService {
@@ -42,6 +51,12 @@ export interface SyncService {
   syncNow(): void;
   /** A hint from the host's network monitor. */
   networkChanged(up: boolean): void;
+  /**
+   * The store's settlement from the store server (for the manager screen; see
+   * ./store-settlement.ts for a local day's range and the screen's view). Throws
+   * SyncRequestError when the server cannot be asked, SettlementQueryError on a bad range.
+   */
+  settlement(query?: SettlementQuery, signal?: AbortSignal): Promise<SettlementResponse>;
   stop(): void;
 }
 
@@ -71,6 +86,7 @@ export function startSyncService(options: SyncServiceOptions): SyncService {
   const actor: Actor<ReturnType<typeof provideSync>> = createActor(provideSync(options.client.effects()), {
     input: {
       batchSize: options.batchSize,
+      maxRoundBatches: options.maxRoundBatches,
       pollMs: options.pollMs,
       backoff: options.backoff,
       jitterSeed: options.jitterSeed ?? randomInt(0, 2 ** 31),
@@ -87,6 +103,36 @@ export function startSyncService(options: SyncServiceOptions): SyncService {
   };
   actor.on('sync.status', tell);
   actor.on('sync.progress', tell);
+
+  const now = options.now ?? (() => new Date());
+  const terminalId = options.client.terminalId;
+  // Read once: after that this process knows, and the setting keeps other processes honest.
+  let down = syncDown(db) !== null;
+  actor.on('sync.status', ({ status }) => {
+    if (down || (status.state !== 'offline' && status.state !== 'failing')) return;
+    try {
+      journalSyncOffline(db, {
+        terminalId,
+        at: now().toISOString(),
+        state: status.state,
+        kind: status.lastError?.kind ?? 'transient',
+        reason: status.lastError?.message ?? status.state,
+        backlog: status.backlog,
+      });
+      down = true;
+    } catch {
+      // Not journalled (the disk said no): `down` stays false, so the next failure tries again.
+    }
+  });
+  actor.on('sync.succeeded', (e) => {
+    if (!down) return;
+    try {
+      journalSyncOnline(db, { terminalId, at: now().toISOString(), sent: e.sent, backlog: e.backlog, failedRounds: e.failedRounds });
+      down = false;
+    } catch {
+      // As above: the next successful round tries again.
+    }
+  });
 
   const maxSeq = db.prepare('SELECT max(seq) FROM outbox').pluck();
   let lastSeq = (maxSeq.get() as number | null) ?? 0;
@@ -116,6 +162,7 @@ export function startSyncService(options: SyncServiceOptions): SyncService {
       lastSeq = seq;
     },
     syncNow: () => actor.send({ type: 'SYNC.NOW' }),
+    settlement: (query, signal) => options.client.settlement(query, signal),
     networkChanged: (up) => actor.send({ type: up ? 'NETWORK.UP' : 'NETWORK.DOWN' }),
     stop() {
       if (watch) clearInterval(watch);

@@ -4,6 +4,7 @@
 //   POST /secapi/pay/reverse  撤销: closes an unpaid trade, refunds a paid one (recall=N)
 //   POST /secapi/pay/refund   partial refunds, idempotent by out_refund_no
 //   POST /pay/refundquery     by refund_id, out_refund_no, transaction_id or out_trade_no
+//   POST /pay/downloadbill    the day's bill as text (wechat-bill.ts)
 // XML bodies (flat-xml.ts), MD5 or HMAC-SHA256 signatures (wechat-signing.ts). Faults as for
 // Alipay, under the names wechat.micropay, wechat.orderquery, wechat.reverse, wechat.refund,
 // wechat.refundquery.
@@ -34,6 +35,7 @@ import type { FaultInjector } from './faults.ts';
 import { buildFlatXml, parseFlatXml } from './flat-xml.ts';
 import type { Ledger, RefundRow, TradeRow } from './ledger.ts';
 import type { TradeBook, TradeRef } from './trade-book.ts';
+import { wechatBillReply } from './wechat-bill.ts';
 import { wechatSign, wechatSignTypeOf, wechatVerify } from './wechat-signing.ts';
 import type { WechatSignType } from './wechat-signing.ts';
 
@@ -62,6 +64,7 @@ export const WECHAT_PATHS: Readonly<Record<string, string>> = {
   '/secapi/pay/reverse': 'wechat.reverse',
   '/secapi/pay/refund': 'wechat.refund',
   '/pay/refundquery': 'wechat.refundquery',
+  '/pay/downloadbill': 'wechat.downloadbill',
 };
 
 const XML_TYPE = 'text/xml;charset=utf-8';
@@ -213,6 +216,7 @@ export class WechatMicropay {
     if (type === null) return this.fail(`sign_type参数错误: ${f.sign_type ?? ''}`);
     if (!f.nonce_str) return this.fail('缺少参数 nonce_str');
     if (!wechatVerify(f, m.apiKey, type)) return this.fail('签名错误');
+    if (method === 'wechat.downloadbill') return wechatBillReply(this.options.book, this.options.ledger, m, f);
     let result: Result;
     try {
       result = this.dispatch(method, m, f);

@@ -1,7 +1,8 @@
 // The WeChat Pay wallet provider (ARCHITECTURE.md §5): v2 micropay (the customer shows a
 // payment code), orderquery, reverse, refund and refundquery, on plain node:http(s) with
 // WeChat's documented v2 signing (wechat-signing.ts) and flat XML (wechat-xml.ts), mapped onto
-// src/domain/payment.ts by wechat-outcomes.ts. No SDK: wechatpay-axios-plugin is not installed
+// src/domain/payment.ts by wechat-outcomes.ts. Outside the contract it also fetches the day's
+// bill (downloadBill, /pay/downloadbill) for reconciliation. No SDK: wechatpay-axios-plugin is not installed
 // (see wechat-signing.ts for why it would not fit as is), and the protocol is one signed XML
 // POST per call.
 //
@@ -58,7 +59,23 @@ export const WECHAT_PATHS = {
   reverse: '/secapi/pay/reverse',
   refund: '/secapi/pay/refund',
   refundquery: '/pay/refundquery',
+  downloadbill: '/pay/downloadbill',
 } as const;
+
+/** A bill could not be fetched; `retryable` says whether asking again later may help. */
+export class WechatBillError extends Error {
+  override name = 'WechatBillError';
+  constructor(
+    message: string,
+    readonly code: string,
+    readonly retryable: boolean,
+  ) {
+    super(message);
+  }
+}
+
+/** A day's bill text can be far larger than an answer to a call. */
+const MAX_BILL_BYTES = 64 * 1024 * 1024;
 
 /** total_fee is a 32-bit integer of fen in WeChat's v2 API. */
 export const WECHAT_MAX_FEN = 2_147_483_647;
@@ -156,7 +173,7 @@ export class WechatProvider implements PaymentProvider {
   }
 
   /** One HTTP POST bounded by timeoutMs and the signal; never rejects. */
-  #send(url: string, body: string, signal: AbortSignal | undefined): Promise<{ ok: true; text: string } | { ok: false; reason: string }> {
+  #send(url: string, body: string, signal: AbortSignal | undefined, maxBytes = MAX_ANSWER_BYTES): Promise<{ ok: true; text: string } | { ok: false; reason: string }> {
     const timeoutMs = this.config.timeoutMs;
     return new Promise((resolve) => {
       const payload = Buffer.from(body, 'utf8');
@@ -197,8 +214,8 @@ export class WechatProvider implements PaymentProvider {
         let size = 0;
         res.on('data', (chunk: Buffer) => {
           size += chunk.length;
-          if (size > MAX_ANSWER_BYTES) {
-            finish({ ok: false, reason: `WeChat Pay's answer is over ${MAX_ANSWER_BYTES} bytes` });
+          if (size > maxBytes) {
+            finish({ ok: false, reason: `WeChat Pay's answer is over ${maxBytes} bytes` });
             req.destroy();
             return;
           }
@@ -315,6 +332,39 @@ export class WechatProvider implements PaymentProvider {
     checkRequestNo(trade.outRequestNo, what);
     const r = await this.#post(WECHAT_PATHS.refundquery, { out_refund_no: trade.outRequestNo }, signal);
     return r.ok ? refundQueryOutcome(r.fields, trade.outTradeNo, trade.outRequestNo) : { kind: 'unknown', reason: r.reason };
+  }
+  /**
+   * The 对账单 of `date` ("yyyy-MM-dd", a Beijing day; WeChat has it from about 10:00 the next
+   * day) as WeChat serves it: CSV text with "`"-prefixed fields (bill_type ALL: payments,
+   * refunds). null when WeChat says "No Bill Exist" (no trade that day). Any other refusal or
+   * no clear answer throws WechatBillError. The text is not signed by WeChat (TLS is what
+   * vouches for it): the caller checks its appid and mch_id columns.
+   */
+  async downloadBill(date: string, signal?: AbortSignal): Promise<string | null> {
+    if (typeof date !== 'string' || !/^\d{4}-\d{2}-\d{2}$/.test(date)) throw new RangeError(`wechat bill: date "${String(date)}" must be yyyy-MM-dd`);
+    if (signal?.aborted) throw new WechatBillError(`no bill for ${date}: ${abortText(signal)}; nothing was sent`, 'kassa.STOPPED', true);
+    const fields: Record<string, string> = {
+      appid: this.config.appId,
+      mch_id: this.config.mchId,
+      nonce_str: nonceStr(),
+      sign_type: this.config.signType,
+      bill_date: date.replaceAll('-', ''),
+      bill_type: 'ALL',
+    };
+    fields.sign = signFields(fields, this.#apiKey, this.config.signType);
+    const answer = await this.#send(`${this.#base}${WECHAT_PATHS.downloadbill}`, buildXml(fields), signal, MAX_BILL_BYTES);
+    if (!answer.ok) throw new WechatBillError(`no bill for ${date}: ${answer.reason}`, 'kassa.NO_ANSWER', true);
+    const text = answer.text.replace(/^\uFEFF/, '');
+    if (!text.trimStart().startsWith('<xml')) return text;
+    const parsed = parseXml(text);
+    if (!parsed.ok) throw new WechatBillError(`WeChat Pay's answer for the bill of ${date} is not readable: ${parsed.reason}`, 'kassa.BAD_ANSWER', true);
+    const f = parsed.fields;
+    // return_code FAIL carries return_msg (+ error_code); a signed SUCCESS answer here is a
+    // business refusal (result_code FAIL, err_code), e.g. SYSTEMERROR.
+    const msg = f.return_code === 'FAIL' ? (f.return_msg ?? '') : (f.err_code_des ?? f.err_code ?? f.return_msg ?? '');
+    if (/no bill exist/i.test(msg)) return null;
+    const code = (f.return_code === 'FAIL' ? f.error_code : f.err_code) ?? f.return_code ?? 'FAIL';
+    throw new WechatBillError(`WeChat Pay has no bill for ${date}: ${msg || code}`, code, /SYSTEMERROR|creating/i.test(`${code} ${msg}`));
   }
 }
 

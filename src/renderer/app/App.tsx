@@ -1,16 +1,21 @@
 // The page's root: says hello to the core (which answers the terminal's info), picks the
 // surface's language, and renders the surface. Until the core answers it shows a "connecting"
-// screen; if the hello fails, the core's message and a retry.
+// screen; if the hello fails, the core's message and a retry. The cashier and manager surfaces
+// get the session (who is logged in, the shift) and the approval dialog; every request of every
+// surface goes through the approving client (client/approving-client.ts).
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import type { Language, Surface, TerminalInfo } from '../../shared/api.ts';
 import { Comebacks, type ConnectionSource, type ConnectionState } from '../client/connection.ts';
+import { ApprovingClient } from '../client/approving-client.ts';
 import { errorText, type PosClient } from '../client/pos-client.ts';
 import { saveLanguage, savedLanguage, translator, type LanguageStore } from '../i18n/i18n.ts';
 import { TID } from '../testids.ts';
-import { CashierScreen } from '../cashier/CashierScreen.tsx';
+import { CashierSurface } from '../cashier/CashierSurface.tsx';
+import { ApprovalHost } from '../components/ApprovalDialog.tsx';
 import { CustomerScreen } from '../customer/CustomerScreen.tsx';
 import { ManagerScreen } from '../manager/ManagerScreen.tsx';
 import { PosContext, type PosContextValue } from './pos-context.tsx';
+import { SessionProvider } from './session.tsx';
 
 export interface AppProps {
   readonly client: PosClient;
@@ -78,12 +83,16 @@ export function App({ client, surface, connection, storage }: AppProps) {
     [storage, surface],
   );
 
+  const t = translator(language);
+  const tRef = useRef(t);
+  tRef.current = t;
+  const approvals = useMemo(() => new ApprovingClient(client, { cancelledMessage: () => tRef.current('approval.cancelled') }), [client]);
+
   const value = useMemo<PosContextValue | null>(
-    () => (info ? { client, info, surface, connection: state, epoch, language, setLanguage, t: translator(language) } : null),
-    [client, info, surface, state, epoch, language, setLanguage],
+    () => (info ? { client: approvals, approvals, info, surface, connection: state, epoch, language, setLanguage, t: translator(language) } : null),
+    [approvals, info, surface, state, epoch, language, setLanguage],
   );
 
-  const t = translator(language);
   if (!value) {
     return (
       <div className="boot">
@@ -102,9 +111,14 @@ export function App({ client, surface, connection, storage }: AppProps) {
   }
   return (
     <PosContext.Provider value={value}>
-      {surface === 'cashier' && <CashierScreen />}
-      {surface === 'customer' && <CustomerScreen />}
-      {surface === 'manager' && <ManagerScreen />}
+      {surface === 'customer' ? (
+        <CustomerScreen />
+      ) : (
+        <SessionProvider>
+          {surface === 'cashier' ? <CashierSurface /> : <ManagerScreen />}
+          <ApprovalHost />
+        </SessionProvider>
+      )}
     </PosContext.Provider>
   );
 }

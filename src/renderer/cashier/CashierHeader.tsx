@@ -1,9 +1,11 @@
-// The cashier's top bar (terminal, training, devices that need attention, language, help) and
-// the message banners under it. Every device fault and every error is visible here.
+// The cashier's top bar (terminal, training, devices that need attention, who is logged in with
+// the Log out button, language, help) and the message banners under it. Every device fault and
+// every error is visible here.
 import type { CheckoutView, DeviceView } from '../../shared/api.ts';
 import { usePos } from '../app/pos-context.tsx';
 import { ConnectionBanner } from '../components/ConnectionBanner.tsx';
 import { LanguageSwitch } from '../components/LanguageSwitch.tsx';
+import { OperatorBadge } from '../components/OperatorBadge.tsx';
 import { SyncStatusChip, useSync } from '../components/SyncStatus.tsx';
 import { TrainingBadge } from '../components/TrainingBadge.tsx';
 import { needingAttention, severityOf } from '../devices.ts';
@@ -11,7 +13,18 @@ import { notRepeating, type NoticeList } from '../notices.ts';
 import { TID } from '../testids.ts';
 import type { CashierUi } from './cashier-model.ts';
 
-export function CashierHeader({ devices, printer, onHelp }: { readonly devices: readonly DeviceView[]; readonly printer: CheckoutView['printer']; readonly onHelp: () => void }) {
+export function CashierHeader({
+  devices,
+  printer,
+  onHelp,
+  onError,
+}: {
+  readonly devices: readonly DeviceView[];
+  readonly printer: CheckoutView['printer'];
+  readonly onHelp: () => void;
+  /** A refused log-out (a sale is open): shown in the error banner. */
+  readonly onError: (message: string) => void;
+}) {
   const { info, t } = usePos();
   const sync = useSync();
   const alerts = needingAttention(devices);
@@ -42,6 +55,7 @@ export function CashierHeader({ devices, printer, onHelp }: { readonly devices: 
         <SyncStatusChip sync={sync} />
       </span>
       <span className="spacer" />
+      <OperatorBadge onError={onError} />
       <LanguageSwitch />
       <button type="button" className="btn btn-small btn-ghost" tabIndex={-1} onClick={onHelp}>
         <kbd>F1</kbd> {t('key.help')}

@@ -19,10 +19,12 @@ import type { Parsed } from '../format.ts';
 import { asTextField, useWedge, type TextField } from '../input/use-wedge.ts';
 import { TID } from '../testids.ts';
 import { CartPanel } from './CartPanel.tsx';
+import { NoSaleDialog } from './NoSaleDialog.tsx';
 import { cashCommand, customerCodeCommand } from './commands.ts';
 import { CashierBanners, CashierHeader } from './CashierHeader.tsx';
 import {
   cashierUiReducer,
+  cancelOrNoSale,
   clearedSearch,
   escapeStep,
   initialCashierUi,
@@ -50,7 +52,7 @@ function reducer(state: CashierUi, action: CashierUiAction | { type: 'clearSearc
 }
 
 export function CashierScreen() {
-  const { client, info, t, connection } = usePos();
+  const { client, approvals, info, t, connection } = usePos();
   const [ui, dispatch] = useReducer(reducer, initialCashierUi);
   const reportError = useCallback((message: string) => dispatch({ type: 'error', message }), []);
   const { view, send: sendRaw } = useCheckout(reportError);
@@ -132,8 +134,13 @@ export function CashierScreen() {
   // ---------------------------------------------------------------- focus
 
   const homeField = useCallback((): TextField | null => {
-    const dialogField = document.querySelector<HTMLInputElement>('[data-dialog] input:not([disabled])');
-    if (document.querySelector('[data-dialog]')) return dialogField ? asTextField(dialogField) : null;
+    // The top-most dialog (an approval drawn over a cashier dialog) is the last one in the page.
+    const dialogs = document.querySelectorAll('[data-dialog]');
+    const top = dialogs[dialogs.length - 1];
+    if (top) {
+      const dialogField = top.querySelector<HTMLInputElement>('input:not([disabled])');
+      return dialogField ? asTextField(dialogField) : null;
+    }
     if (screen === 'sale') return searchRef.current;
     if (screen === 'tender') return cashRef.current;
     return null;
@@ -240,7 +247,7 @@ export function CashierScreen() {
           open({ kind: 'recent' });
           return;
         case 'cancelSale':
-          open({ kind: 'cancelSale' });
+          if (view) open({ kind: cancelOrNoSale(view) });
           return;
         case 'pay':
           void send({ type: 'TENDER' });
@@ -301,6 +308,8 @@ export function CashierScreen() {
     const onKeyDown = (e: KeyboardEvent) => {
       const { run: act, escape: esc, ui: state, view: v } = keyState.current;
       if (claimsKey(e.key)) e.preventDefault();
+      // An approval is being asked over the screen: its dialog has the keys.
+      if (approvals.pending !== null) return;
       if (e.key === 'Escape') {
         e.preventDefault();
         esc();
@@ -320,7 +329,7 @@ export function CashierScreen() {
     };
     window.addEventListener('keydown', onKeyDown);
     return () => window.removeEventListener('keydown', onKeyDown);
-  }, []);
+  }, [approvals]);
 
   // ---------------------------------------------------------------- reprint of the last sale
 
@@ -349,7 +358,7 @@ export function CashierScreen() {
   if (!view) {
     return (
       <div className="cashier" data-testid={TID.cashierScreen}>
-        <CashierHeader devices={alerts} printer={null} onHelp={() => run('help')} />
+        <CashierHeader devices={alerts} printer={null} onHelp={() => run('help')} onError={reportError} />
         <CashierBanners view={null} ui={ui} notices={notices} onDismissError={dismissMessages} onDismissNotice={dismiss} />
         <div className="boot">
           <p data-testid={TID.appLoading}>{t('app.connecting')}</p>
@@ -364,7 +373,7 @@ export function CashierScreen() {
 
   return (
     <div className="cashier" data-testid={TID.cashierScreen} data-phase={phase} data-state={view.state} data-connection={connection}>
-      <CashierHeader devices={alerts} printer={view.printer} onHelp={() => run('help')} />
+      <CashierHeader devices={alerts} printer={view.printer} onHelp={() => run('help')} onError={reportError} />
       <CashierBanners view={view} ui={ui} notices={notices} onDismissError={dismissMessages} onDismissNotice={dismiss} />
       <main className="cashier-main">
         <CartPanel view={view} selected={ui.selectedLine} onSelect={(lineNo) => dispatch({ type: 'select', lineNo })} onReprint={reprint} reprinting={reprinting} />
@@ -413,6 +422,16 @@ export function CashierScreen() {
       {dialog?.kind === 'basketDiscount' && <DiscountDialog line={null} view={view} onClose={close} onSubmit={submitAndClose} />}
       {dialog?.kind === 'price' && dialogLine && <PriceDialog line={dialogLine} currency={view.currency} onClose={close} onSubmit={submitAndClose} />}
       {dialog?.kind === 'cancelSale' && <CancelSaleDialog view={view} onClose={close} onSubmit={submitAndClose} />}
+      {dialog?.kind === 'noSale' && (
+        <NoSaleDialog
+          onClose={close}
+          onOpened={() => {
+            close();
+            dispatch({ type: 'info', message: t('manager.drawerOpened') });
+          }}
+          onError={reportError}
+        />
+      )}
       {dialog?.kind === 'recent' && <RecentSalesDialog onClose={close} onReprint={reprint} />}
       {dialog?.kind === 'parked' && (
         <ParkedDialog

@@ -12,6 +12,8 @@
 //   scan so the core says what it is.
 // - Esc closes the top-most thing: dialog, then messages, then search text, then the screen's
 //   own meaning (see shortcuts.ts).
+// - F10 cancels the open sale; with no sale open it is the no-sale drawer opening (like F8 parks
+//   or resumes): both ask for a reason, so one key never opens the drawer by itself.
 import type { CartLineView, CheckoutView, SearchHitView, TerminalInfo } from '../../shared/api.ts';
 import { quickCashIndex, type ShortcutAction } from './shortcuts.ts';
 
@@ -24,6 +26,7 @@ export type CashierDialog =
   | { readonly kind: 'price'; readonly lineNo: number }
   | { readonly kind: 'basketDiscount' }
   | { readonly kind: 'cancelSale' }
+  | { readonly kind: 'noSale' }
   | { readonly kind: 'recent' }
   | { readonly kind: 'parked' };
 
@@ -189,7 +192,8 @@ export function isAvailable(action: ShortcutAction, view: CheckoutView | null, s
     case 'recent':
       return true;
     case 'cancelSale':
-      return view.saleId !== null && (selling || phase === 'tendering' || phase === 'noPaper');
+      // With no sale open the same key opens the drawer without a sale (see cancelOrNoSale).
+      return phase === 'idle' || (view.saleId !== null && (selling || phase === 'tendering' || phase === 'noPaper'));
     case 'escape':
     case 'back':
       return true;
@@ -215,6 +219,11 @@ export function isAvailable(action: ShortcutAction, view: CheckoutView | null, s
       return phase === 'tendering' && i !== null && (info?.quickCash[i] ?? null) !== null;
     }
   }
+}
+
+/** F10: cancel the open sale, or with none open, a no-sale drawer opening. */
+export function cancelOrNoSale(view: Pick<CheckoutView, 'phase' | 'saleId'>): 'cancelSale' | 'noSale' {
+  return view.phase === 'idle' && view.saleId === null ? 'noSale' : 'cancelSale';
 }
 
 /** Receipt statuses that mean the slip is not in the customer's hand. */

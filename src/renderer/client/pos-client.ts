@@ -25,6 +25,8 @@ export class ApiError extends Error {
     readonly code: ApiErrorCode,
     message: string,
     readonly request: RequestName,
+    /** With 'approval-required': the permission an approver must hold. */
+    readonly permission: string | null = null,
   ) {
     super(message);
   }
@@ -167,7 +169,7 @@ export class PosClient {
         return;
       }
       if (message.ok) p.resolve(message.result);
-      else p.reject(new ApiError(message.error.code, message.error.message, p.name));
+      else p.reject(new ApiError(message.error.code, message.error.message, p.name, message.error.permission ?? null));
       return;
     }
     const set = this.listeners.get(message.name);

@@ -8,6 +8,10 @@
 // - A publish is one transaction: all its changes get versions, or none does.
 // - pullCatalog reads the store's latest version first and the changes up to it, so `more` and
 //   `latestVersion` agree with the changes returned even while someone publishes.
+// - A pull never ends inside a publish: when `limit` would cut one, the answer runs on to its
+//   last change (at most MAX_CATALOG_PUBLISH more), so a terminal, which applies one answer in
+//   one transaction, never sells from half a publish. Each change row keeps its publish's
+//   last version (`publish_last`) for this.
 import type { CatalogChange, CatalogPublishResponse, CatalogPullResponse, VersionedCatalogChange } from '../../shared/sync-protocol.ts';
 import type { StoreStorage } from './storage.ts';
 import { toInt, toIso } from './storage.ts';
@@ -23,10 +27,10 @@ export async function publishCatalog(storage: StoreStorage, storeId: string, cha
     const toVersion = toInt(row?.v, 'catalog_version');
     const fromVersion = toVersion - changes.length + 1;
     await tx.query(
-      `INSERT INTO catalog_changes (store_id, version, kind, change)
-       SELECT $1, $2 + e.ord - 1, e.c ->> 'kind', e.c
+      `INSERT INTO catalog_changes (store_id, version, kind, change, publish_last)
+       SELECT $1, $2 + e.ord - 1, e.c ->> 'kind', e.c, $4
        FROM jsonb_array_elements($3::jsonb) WITH ORDINALITY AS e(c, ord)`,
-      [storeId, fromVersion, JSON.stringify(changes)],
+      [storeId, fromVersion, JSON.stringify(changes), toVersion],
     );
     return { storeId, fromVersion, toVersion };
   });
@@ -35,11 +39,21 @@ export async function publishCatalog(storage: StoreStorage, storeId: string, cha
 export async function pullCatalog(storage: StoreStorage, storeId: string, since: number, limit: number): Promise<CatalogPullResponse> {
   const [store] = await storage.query<{ v: unknown }>('SELECT catalog_version AS v FROM stores WHERE store_id = $1', [storeId]);
   const latestVersion = store === undefined ? 0 : toInt(store.v, 'catalog_version');
-  const rows = await storage.query<{ version: unknown; change: CatalogChange; published_at: unknown }>(
-    `SELECT version, change, published_at FROM catalog_changes
-     WHERE store_id = $1 AND version > $2 AND version <= $3 ORDER BY version LIMIT $4`,
-    [storeId, since, latestVersion, limit],
-  );
+  type Row = { version: unknown; change: CatalogChange; published_at: unknown; publish_last: unknown };
+  const read = (after: number, upTo: number, max: number) =>
+    storage.query<Row>(
+      `SELECT version, change, published_at, publish_last FROM catalog_changes
+       WHERE store_id = $1 AND version > $2 AND version <= $3 ORDER BY version LIMIT $4`,
+      [storeId, after, upTo, max],
+    );
+  const rows = await read(since, latestVersion, limit);
+  const tail = rows[rows.length - 1];
+  if (tail !== undefined && tail.publish_last !== null) {
+    // The page ends inside a publish: run on to its end.
+    const cut = toInt(tail.version, 'version');
+    const publishEnd = Math.min(toInt(tail.publish_last, 'publish_last'), latestVersion);
+    if (publishEnd > cut) rows.push(...(await read(cut, publishEnd, publishEnd - cut)));
+  }
   const changes: VersionedCatalogChange[] = rows.map((r) => ({ ...r.change, version: toInt(r.version, 'version'), publishedAt: toIso(r.published_at, 'published_at') }));
   const last = changes[changes.length - 1]?.version ?? since;
   return { storeId, since, changes, latestVersion, more: last < latestVersion };

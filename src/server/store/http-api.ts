@@ -16,6 +16,10 @@
 //   answers 503 `unavailable` (the terminal re-sends it); a bug answers 500 `internal`. Both
 //   go to onError.
 // - Admin routes (/v1/admin/…) need `adminToken`; a server started without one answers 404 there.
+// - Terminal requests are noted (./terminal-reports.ts) with the optional Kassa-Terminal-Report
+//   header: a pull or a settlement as soon as it is authenticated, a push once its batch is
+//   applied. A report header that does not parse refuses the request (400 `malformed`, naming
+//   the field): it is built by the terminal's own code, so it is a bug to show, not to guess at.
 // - close() stops accepting, lets requests in flight finish (at most 10 s) and resolves when
 //   the port is free. It does not close the storage: its owner does.
 import { createHash, timingSafeEqual } from 'node:crypto';
@@ -28,7 +32,9 @@ import {
   SYNC_API_VERSION,
   SYNC_SCHEMA_VERSION,
   TERMINAL_HEADER,
+  TERMINAL_REPORT_HEADER,
   catalogPublishRequest,
+  decodeTerminalReport,
   catalogPullQuery,
   pushRequest,
   registerTerminalRequest,
@@ -37,6 +43,7 @@ import {
   type ErrorResponse,
   type HealthResponse,
   type SyncErrorCode,
+  type TerminalReport,
 } from '../../shared/sync-protocol.ts';
 import { publishCatalog, pullCatalog } from './catalog.ts';
 import { applyPush, describeIssues, findUnstorable, refuseNewerSchema } from './push.ts';
@@ -44,6 +51,7 @@ import { settlement } from './settlement.ts';
 import type { StoreStorage } from './storage.ts';
 import { StoreStorageError } from './storage.ts';
 import { StoreRefusal } from './refusal.ts';
+import { noteTerminal } from './terminal-reports.ts';
 import { authenticateTerminal, registerTerminal, storeExists } from './terminals.ts';
 import type { AuthenticatedTerminal } from './terminals.ts';
 
@@ -179,9 +187,14 @@ export async function startStoreServer(options: StoreServerOptions): Promise<Sto
   const onError = options.onError ?? (() => undefined);
   const stats: StoreServerStats = { requests: 0, refused: {}, aborted: 0, batches: 0, applied: 0, duplicates: 0, rejected: 0 };
 
-  const terminal = (req: IncomingMessage): Promise<AuthenticatedTerminal> => {
+  const terminal = async (req: IncomingMessage): Promise<AuthenticatedTerminal & { readonly report: TerminalReport | null }> => {
     const id = req.headers[TERMINAL_HEADER];
-    return authenticateTerminal(storage, typeof id === 'string' ? id : undefined, bearer(req));
+    const who = await authenticateTerminal(storage, typeof id === 'string' ? id : undefined, bearer(req));
+    const raw = req.headers[TERMINAL_REPORT_HEADER];
+    if (raw === undefined) return { ...who, report: null };
+    const decoded = decodeTerminalReport(Array.isArray(raw) ? raw.join(',') : raw);
+    if (!decoded.ok) throw new StoreRefusal('malformed', decoded.message);
+    return { ...who, report: decoded.report };
   };
   const admin = (req: IncomingMessage): void => {
     if (options.adminToken === undefined) throw new StoreRefusal('not-found', 'this store server was started without an admin token: the admin API is off');
@@ -221,6 +234,7 @@ export async function startStoreServer(options: StoreServerOptions): Promise<Sto
             if (newer !== null) throw newer;
             const request = parseWith(pushRequest, raw, 'push');
             const answer = await applyPush(storage, who, request, now());
+            await noteTerminal(storage, who.terminalId, who.report, now());
             stats.batches += 1;
             stats.applied += answer.applied;
             stats.duplicates += answer.duplicates;
@@ -238,6 +252,7 @@ export async function startStoreServer(options: StoreServerOptions): Promise<Sto
           run: async (req, url) => {
             const who = await terminal(req);
             const query = parseWith(catalogPullQuery, queryOf(url), 'catalog query');
+            await noteTerminal(storage, who.terminalId, who.report, now());
             return pullCatalog(storage, who.storeId, query.since, query.limit);
           },
         },
@@ -250,7 +265,9 @@ export async function startStoreServer(options: StoreServerOptions): Promise<Sto
           method: 'GET',
           run: async (req, url) => {
             const who = await terminal(req);
-            return settlement(storage, who.storeId, parseWith(settlementQuery, queryOf(url), 'settlement query'), now());
+            const query = parseWith(settlementQuery, queryOf(url), 'settlement query');
+            await noteTerminal(storage, who.terminalId, who.report, now());
+            return settlement(storage, who.storeId, query, now());
           },
         },
       ],

@@ -120,6 +120,29 @@ export const STORE_MIGRATIONS: readonly StoreMigration[] = [
       );
     `,
   },
+  {
+    version: 2,
+    name: 'terminal reports (last seen, backlog, last receipt); catalog publish boundaries',
+    sql: `
+      -- One row per terminal that has made an authenticated request: when the server last heard
+      -- from it (server clock, for 'silent'), and its latest report (Kassa-Terminal-Report
+      -- header): the backlog it still holds, its last receipt number, its own clock then, and
+      -- when the report arrived. The report columns stay null for a terminal that never sent one.
+      CREATE TABLE terminal_reports (
+        terminal_id        text PRIMARY KEY REFERENCES terminals (terminal_id),
+        last_seen_at       timestamptz NOT NULL,
+        backlog            bigint,
+        last_receipt_no    bigint,
+        reported_at        timestamptz,
+        report_received_at timestamptz
+      );
+
+      -- The last version of the publish each change came in, so a pull never ends inside a
+      -- publish: a terminal applies a publish (a price change over many products) whole. Null
+      -- for changes published before this column: each counts as a publish of its own.
+      ALTER TABLE catalog_changes ADD COLUMN publish_last bigint;
+    `,
+  },
 ];
 
 export const STORE_SCHEMA_VERSION = STORE_MIGRATIONS[STORE_MIGRATIONS.length - 1]?.version ?? 0;

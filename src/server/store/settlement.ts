@@ -8,10 +8,27 @@
 //   terminal's `kassa verify` reports it, the settlement shows the money actually recorded.
 // - Training sales and refunds are counted apart (trainingSaleCount) and summed nowhere.
 // - The store rows are the sums of the terminal rows, so the two always agree.
-import type { MethodTotals, SettlementQuery, SettlementResponse, SettlementTotals, SyncTenderMethod, TerminalSettlement } from '../../shared/sync-protocol.ts';
+// - FLAGS (issue 7 §5): 'unsent' and 'silent' come from the terminals' latest reports and when
+//   the server last heard from them (./terminal-reports.ts), judged now, whatever the range;
+//   'receipt-gap' from the range: max − min + 1 ≠ distinct receipt numbers of the terminal's
+//   sales in it, training included (training sales take numbers from the same sequence).
+//   `standing` lists every registered terminal, so one with nothing in the range still shows
+//   its flags.
+import {
+  DEFAULT_SILENT_AFTER_SECONDS,
+  SETTLEMENT_FLAGS,
+  type MethodTotals,
+  type SettlementFlag,
+  type SettlementQuery,
+  type SettlementResponse,
+  type SettlementTotals,
+  type SyncTenderMethod,
+  type TerminalSettlement,
+  type TerminalStanding,
+} from '../../shared/sync-protocol.ts';
 import type { StoreStorage } from './storage.ts';
 import { toInt, toIso } from './storage.ts';
-import { terminalsOfStore } from './terminals.ts';
+import { standingFlags, terminalStates } from './terminal-reports.ts';
 
 const METHODS: readonly SyncTenderMethod[] = ['cash', 'alipay', 'wechat'];
 
@@ -27,6 +44,7 @@ interface Acc {
   firstReceiptNo: number | null;
   lastReceiptNo: number | null;
   lastSaleAt: string | null;
+  missingReceipts: number;
   taken: Map<string, number>;
   refunded: Map<string, number>;
 }
@@ -48,7 +66,7 @@ export async function settlement(storage: StoreStorage, storeId: string, query: 
   const params = [storeId, from, to];
   // One snapshot for all four reads, so a batch committed in between cannot show in one sum
   // and not in another.
-  const { sales, tenders, refunds, refundIds } = await storage.transaction(async (tx) => {
+  const { sales, tenders, refunds, refundIds, states } = await storage.transaction(async (tx) => {
     await tx.query('SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY');
     const rows = (sql: string): Promise<Record<string, unknown>[]> => tx.query<Record<string, unknown>>(sql, params);
     return {
@@ -60,7 +78,8 @@ export async function settlement(storage: StoreStorage, storeId: string, query: 
                 count(*) FILTER (WHERE training) AS training_count,
                 min(receipt_no) FILTER (WHERE NOT training) AS first_receipt,
                 max(receipt_no) FILTER (WHERE NOT training) AS last_receipt,
-                max(completed_at) FILTER (WHERE NOT training) AS last_sale_at
+                max(completed_at) FILTER (WHERE NOT training) AS last_sale_at,
+                max(receipt_no) - min(receipt_no) + 1 - count(DISTINCT receipt_no) AS missing_receipts
          FROM sales WHERE store_id = $1 AND ${range('completed_at')}
          GROUP BY terminal_id, currency`,
       ),
@@ -80,6 +99,7 @@ export async function settlement(storage: StoreStorage, storeId: string, query: 
          FROM refunds WHERE store_id = $1 AND NOT training AND ${range('refunded_at')}
          GROUP BY terminal_id, currency`,
       ),
+      states: await terminalStates(tx, storeId),
     };
   });
 
@@ -90,7 +110,7 @@ export async function settlement(storage: StoreStorage, storeId: string, query: 
     const k = `${terminalId}\u0000${currency}`;
     let acc = accs.get(k);
     if (acc === undefined) {
-      acc = { terminalId, currency, saleCount: 0, salesTotal: 0, taxTotal: 0, refundIds: 0, refundTotal: 0, trainingSaleCount: 0, firstReceiptNo: null, lastReceiptNo: null, lastSaleAt: null, taken: new Map(), refunded: new Map() };
+      acc = { terminalId, currency, saleCount: 0, salesTotal: 0, taxTotal: 0, refundIds: 0, refundTotal: 0, trainingSaleCount: 0, firstReceiptNo: null, lastReceiptNo: null, lastSaleAt: null, missingReceipts: 0, taken: new Map(), refunded: new Map() };
       accs.set(k, acc);
     }
     return acc;
@@ -104,6 +124,7 @@ export async function settlement(storage: StoreStorage, storeId: string, query: 
     acc.firstReceiptNo = r.first_receipt === null ? null : toInt(r.first_receipt, 'first_receipt');
     acc.lastReceiptNo = r.last_receipt === null ? null : toInt(r.last_receipt, 'last_receipt');
     acc.lastSaleAt = r.last_sale_at === null ? null : toIso(r.last_sale_at, 'last_sale_at');
+    acc.missingReceipts = Math.max(0, toInt(r.missing_receipts, 'missing_receipts'));
   }
   for (const r of tenders) accOf(r).taken.set(String(r.method), toInt(r.amount, 'tender amount'));
   for (const r of refunds) {
@@ -113,6 +134,13 @@ export async function settlement(storage: StoreStorage, storeId: string, query: 
     acc.refundTotal = add(acc.refundTotal, amount, 'refundTotal');
   }
   for (const r of refundIds) accOf(r).refundIds = toInt(r.refunds, 'refunds');
+
+  const silentAfterSeconds = query.silentAfterSeconds ?? DEFAULT_SILENT_AFTER_SECONDS;
+  const ownFlags = new Map(states.map((st) => [st.terminalId, standingFlags(st, now, silentAfterSeconds * 1000)]));
+  const ordered = (flags: Iterable<SettlementFlag>): SettlementFlag[] => {
+    const set = new Set(flags);
+    return SETTLEMENT_FLAGS.filter((f) => set.has(f));
+  };
 
   const terminals: TerminalSettlement[] = [...accs.values()]
     .sort((a, b) => (a.terminalId === b.terminalId ? (a.currency < b.currency ? -1 : 1) : a.terminalId < b.terminalId ? -1 : 1))
@@ -130,7 +158,16 @@ export async function settlement(storage: StoreStorage, storeId: string, query: 
       firstReceiptNo: a.firstReceiptNo,
       lastReceiptNo: a.lastReceiptNo,
       lastSaleAt: a.lastSaleAt,
+      missingReceipts: a.missingReceipts,
+      flags: ordered([...(ownFlags.get(a.terminalId) ?? []), ...(a.missingReceipts > 0 ? (['receipt-gap'] as const) : [])]),
     }));
+
+  const standing: TerminalStanding[] = states.map((st) => ({
+    terminalId: st.terminalId,
+    lastSeenAt: st.lastSeenAt,
+    report: st.report,
+    flags: ordered([...(ownFlags.get(st.terminalId) ?? []), ...(terminals.some((t) => t.terminalId === st.terminalId && t.missingReceipts > 0) ? (['receipt-gap'] as const) : [])]),
+  }));
 
   const store = new Map<string, SettlementTotals & { terminalCount: number }>();
   for (const t of terminals) {
@@ -169,8 +206,10 @@ export async function settlement(storage: StoreStorage, storeId: string, query: 
     from,
     to,
     generatedAt: now.toISOString(),
-    registeredTerminals: await terminalsOfStore(storage, storeId),
+    registeredTerminals: states.map((st) => st.terminalId),
     terminals,
     store: [...store.values()].sort((a, b) => (a.currency < b.currency ? -1 : 1)),
+    standing,
+    silentAfterSeconds,
   };
 }

@@ -90,6 +90,20 @@ describe('kassa sync', { timeout: 60_000 }, () => {
     const [row] = await storage.query<{ n: unknown }>("SELECT count(*)::int AS n FROM sales WHERE terminal_id = 'C3'");
     expect(Number(row?.n)).toBe(4);
 
+    // The store's settlement as this terminal asks for it (its sales are on 2026-01-02).
+    const [settled, settledJson, badDate] = await Promise.all([
+      kassa(dir, 'sync', 'settlement', '--from', '2026-01-01T00:00:00Z', '--to', '2026-01-03T00:00:00Z'),
+      kassa(dir, 'sync', 'settlement', '--from', '2026-01-01T00:00:00Z', '--json'),
+      kassa(dir, 'sync', 'settlement', '--date', '2026-02-30'),
+    ]);
+    expect(settled.stderr).toBe('');
+    expect(settled.code).toBe(0);
+    expect(settled.stdout).toContain('Store CLI1, 2026-01-01T00:00:00Z – 2026-01-03T00:00:00Z (1 terminal registered)');
+    expect(settled.stdout).toMatch(/^\s+C3\s+CNY\s+4 sales/m);
+    expect(settled.stdout).not.toContain('flagged');
+    expect(JSON.parse(settledJson.stdout)).toMatchObject({ storeId: 'CLI1', store: [{ saleCount: 4 }], standing: [{ terminalId: 'C3', flags: [], report: { backlog: 0, lastReceiptNo: 4 } }] });
+    expect([badDate.code, badDate.stderr.trim()]).toEqual([2, 'kassa: --date: expected a calendar date as yyyy-mm-dd (1970 or later), got "2026-02-30"']);
+
     // A port nothing listens on any more: the server is down.
     const gone = await startStoreServer({ storage });
     await gone.close();
@@ -101,5 +115,8 @@ describe('kassa sync', { timeout: 60_000 }, () => {
     const after = await kassa(down, 'sync', 'status');
     expect(after.stdout).toContain('backlog:      2 waiting (oldest #1 sale');
     expect(after.stdout).toMatch(/last failure: \S+ offline: cannot reach/);
+    const unasked = await kassa(down, 'sync', 'settlement');
+    expect(unasked.code).toBe(1);
+    expect(unasked.stderr).toContain(`kassa sync settlement: cannot reach the store server at ${gone.url}`);
   });
 });

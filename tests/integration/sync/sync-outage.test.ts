@@ -9,14 +9,12 @@
 //   port of its own, so it can close and come back on the same port; registration and the
 //   settlement go through the block's server (it has the admin token).
 // - The kill is a real child process (sync-outage-child.ts, run through run-ts.js) pushing
-//   through a proxy in this process; the proxy kills the child at an exact point of a push
+//   through a proxy in this process (tests/support/http-proxy.ts); the proxy kills the child at an exact point of a push
 //   (before the server saw the batch, or after the server applied it and before the answer
 //   reached the terminal), so the test does not depend on timing.
 // - terminal-sync.test.ts keeps its terminal helpers to itself; the small ones here commit
 //   sales the same way (makeSale + commitSale) with a mix of tenders and training sales.
-import { spawn, type ChildProcess } from 'node:child_process';
-import { createServer, request as httpRequest, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -33,6 +31,7 @@ import type { StoreStorage } from '../../../src/server/store/storage.ts';
 import { seededRandom } from '../../../src/shared/seeded-random.ts';
 import { SYNC_PATHS, terminalHeaders, type PushItem, type PushResponse, type SettlementResponse } from '../../../src/shared/sync-protocol.ts';
 import type { TenderMethod } from '../../../src/domain/sale-record.ts';
+import { killingProxy, type KillAt, type KillingProxy } from '../../support/http-proxy.ts';
 import { makeSale, SNAPSHOT } from '../../support/sale-fixtures.ts';
 import { describeStorages, adminHeaders, call, freshId, register, storedFor, useStore } from '../server/store/store-fixtures.ts';
 
@@ -291,95 +290,6 @@ describeStorages('terminals syncing to a store server', (kind) => {
     }
   });
 });
-
-interface KillAt {
-  /** Which push of this run (1-based). */
-  readonly atPush: number;
-  /** Kill as the body arrives, or after the server answered it. */
-  readonly when: 'before-server' | 'after-server';
-}
-
-interface KillingProxy {
-  readonly url: string;
-  /** Pushes seen since it started. */
-  pushes(): number;
-  /** For the next run: kill `child` at `at` (null: pass everything through). */
-  arm(child: ChildProcess, at: KillAt | null): void;
-  close(): Promise<void>;
-}
-
-/**
- * A proxy in front of the store server that SIGKILLs the syncing child at one exact point of a
- * push, then cuts the connection: the dead child can hear nothing either way.
- */
-async function killingProxy(target: string): Promise<KillingProxy> {
-  const upstream = new URL(target);
-  let pushes = 0;
-  let runPushes = 0;
-  let child: ChildProcess | null = null;
-  let plan: KillAt | null = null;
-  const kill = async (): Promise<void> => {
-    const c = child;
-    if (c === null || c.exitCode !== null || c.signalCode !== null) return;
-    const gone = new Promise<void>((r) => c.once('exit', () => r()));
-    c.kill('SIGKILL');
-    await gone;
-  };
-  const proxy: Server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      void (async () => {
-        const isPush = req.url === SYNC_PATHS.push;
-        let killHere: KillAt['when'] | null = null;
-        if (isPush) {
-          pushes += 1;
-          runPushes += 1;
-          if (plan !== null && plan.atPush === runPushes) killHere = plan.when;
-        }
-        if (killHere === 'before-server') {
-          await kill();
-          req.socket.destroy();
-          return;
-        }
-        const out = httpRequest({ host: upstream.hostname, port: upstream.port, path: req.url, method: req.method, headers: { ...req.headers, host: upstream.host } }, (answer) => {
-          const parts: Buffer[] = [];
-          answer.on('data', (c: Buffer) => parts.push(c));
-          answer.on('end', () => {
-            void (async () => {
-              if (killHere === 'after-server') {
-                if (answer.statusCode !== 200) throw new Error(`the server answered the push with ${answer.statusCode ?? '?'}`);
-                await kill();
-                req.socket.destroy();
-                return;
-              }
-              res.writeHead(answer.statusCode ?? 502, answer.headers);
-              res.end(Buffer.concat(parts));
-            })();
-          });
-        });
-        out.on('error', () => req.socket.destroy());
-        out.end(Buffer.concat(chunks));
-      })();
-    });
-  });
-  await new Promise<void>((r) => proxy.listen(0, '127.0.0.1', r));
-  const { port } = proxy.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    pushes: () => pushes,
-    arm(c, at) {
-      child = c;
-      plan = at;
-      runPushes = 0;
-    },
-    close: () =>
-      new Promise<void>((r) => {
-        proxy.closeAllConnections();
-        proxy.close(() => r());
-      }),
-  };
-}
 
 interface ChildRun {
   readonly batches: unknown[];

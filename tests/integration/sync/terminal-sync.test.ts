@@ -2,8 +2,6 @@
 // server (src/server/store) on embedded PGlite, over HTTP on 127.0.0.1: an outage, a lost
 // answer, rejected items, a refused token and catalog changes pulled and applied atomically.
 // One storage for the file (PGlite takes seconds to open); each test has its own terminal.
-import { createServer, request as httpRequest, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -20,6 +18,7 @@ import { catalogVersion, syncReport } from '../../../src/core/sync/sync-state.ts
 import { startStoreServer, type StoreServer } from '../../../src/server/store/http-api.ts';
 import { openStoreStorage, type StoreStorage } from '../../../src/server/store/storage.ts';
 import { SYNC_PATHS, type CatalogChange, type CatalogProduct } from '../../../src/shared/sync-protocol.ts';
+import { lossyProxy } from '../../support/http-proxy.ts';
 import { makeSale, SNAPSHOT } from '../../support/sale-fixtures.ts';
 import { until } from '../../support/until.ts';
 import { ADMIN_TOKEN, adminHeaders, call, freshId, register, storedFor } from '../server/store/store-fixtures.ts';
@@ -97,58 +96,6 @@ async function serverTotals(terminalId: string): Promise<{ sales: number; total:
 const localSales = (db: Db) => db.prepare('SELECT count(*) AS n, coalesce(sum(total), 0) AS total FROM sales').get() as { n: number; total: number };
 const outboxStatuses = (db: Db) =>
   Object.fromEntries((db.prepare('SELECT status, count(*) AS n FROM outbox GROUP BY status').all() as { status: string; n: number }[]).map((r) => [r.status, r.n]));
-
-/**
- * A proxy in front of the store server that can lose answers: with `loseNext` set, it forwards
- * the next push to the server, lets the server apply it, and then cuts the terminal's
- * connection instead of answering. It also records the seqs of every item pushed through it.
- */
-async function lossyProxy(target: string): Promise<{ url: string; loseNext(n?: number): void; seqs: number[]; close(): Promise<void> }> {
-  const upstream = new URL(target);
-  let lose = 0;
-  const seqs: number[] = [];
-  const proxy: Server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      const body = Buffer.concat(chunks);
-      if (req.url === SYNC_PATHS.push) for (const item of (JSON.parse(body.toString('utf8')) as { items: { seq: number }[] }).items) seqs.push(item.seq);
-      const out = httpRequest(
-        { host: upstream.hostname, port: upstream.port, path: req.url, method: req.method, headers: { ...req.headers, host: upstream.host } },
-        (answer) => {
-          const parts: Buffer[] = [];
-          answer.on('data', (c: Buffer) => parts.push(c));
-          answer.on('end', () => {
-            // Only an answer the server gave can be lost: a push that never reached it is not.
-            if (req.url === SYNC_PATHS.push && answer.statusCode === 200 && lose > 0) {
-              lose -= 1;
-              req.socket.destroy();
-              return;
-            }
-            res.writeHead(answer.statusCode ?? 502, answer.headers);
-            res.end(Buffer.concat(parts));
-          });
-        },
-      );
-      out.on('error', () => req.socket.destroy());
-      out.end(body);
-    });
-  });
-  await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
-  const { port } = proxy.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    loseNext: (n = 1) => {
-      lose = n;
-    },
-    seqs,
-    close: () =>
-      new Promise<void>((resolve) => {
-        proxy.closeAllConnections();
-        proxy.close(() => resolve());
-      }),
-  };
-}
 
 describe('pushing sales', () => {
   it('sends every sale once, in seq order, in batches, and marks them sent', async () => {
@@ -262,6 +209,10 @@ describe('pushing sales', () => {
     service.outboxChanged();
     await until(() => service.status().state === 'idle' && service.status().backlog === 0, 'the sales to go out', 10_000);
     expect(await serverTotals(t.id)).toEqual({ sales: 5, distinctSales: 5, total: sum });
+    // The manager screen's store settlement goes through the running service.
+    const settled = await service.settlement();
+    expect(settled.terminals).toEqual([expect.objectContaining({ terminalId: t.id, saleCount: 5, flags: [] })]);
+    expect(settled.standing).toEqual([expect.objectContaining({ terminalId: t.id, report: expect.objectContaining({ backlog: 0, lastReceiptNo: 5 }) })]);
   });
 
   it('a wrong token is refused: nothing is stored, nothing dead-lettered, the sales wait', async () => {
@@ -323,6 +274,15 @@ describe('an outage, with the sync machine running', () => {
       expect(statuses).toContain('offline');
       // While the backlog drained, the backlog count went down batch by batch.
       expect(progress.some((b) => b > 0)).toBe(true);
+      // The outage is in the journal once, however many retries it took: down, then back with
+      // what the recovering round drained.
+      const journalled = (t.db.prepare("SELECT kind, payload FROM journal WHERE kind IN ('sync.offline', 'sync.online') ORDER BY seq").all() as { kind: string; payload: string }[]).map(
+        (r) => ({ kind: r.kind, payload: JSON.parse(r.payload) as Record<string, unknown> }),
+      );
+      expect(journalled.map((r) => r.kind)).toEqual(['sync.offline', 'sync.online']);
+      expect(journalled[0]?.payload).toMatchObject({ state: 'offline', kind: 'offline' });
+      expect(journalled[1]?.payload).toMatchObject({ drained: 30, backlog: 0 });
+      expect(Number(journalled[1]?.payload.failedRounds)).toBeGreaterThanOrEqual(3);
     } finally {
       service.stop();
       await outageServer?.close();
@@ -402,16 +362,19 @@ describe('catalog changes', () => {
     const t = await terminal();
     const old = product('OLD', 500);
     catalogRepository(t.db).upsertProducts([{ ...old, price: { amount: old.price, currency: old.currency }, barcodes: ['04006381333931'] }]);
+    // Three publishes of 3, 3 and 1 changes: pages of 3 (a page never ends inside a publish).
     await publish(t.storeId, [
       { kind: 'product.upsert', product: product('A1', 350, { barcodes: ['6901234567892'] }) },
       { kind: 'product.upsert', product: product('B2', 1298, { unit: 'kg' }) },
       { kind: 'product.upsert', product: product('C3', 100, { taxClass: 'luxury' }) },
+    ]);
+    await publish(t.storeId, [
       { kind: 'price.set', sku: 'A1', price: 399, currency: 'CNY' },
       { kind: 'product.delete', sku: 'OLD' },
       { kind: 'promotion.upsert', promotion: { id: 'P1', name: 'member day', startsAt: null, endsAt: null } },
-      // The store moves a barcode to a new product: the terminal follows.
-      { kind: 'product.upsert', product: product('D4', 250, { barcodes: ['6901234567892'] }) },
     ]);
+    // The store moves a barcode to a new product: the terminal follows.
+    await publish(t.storeId, [{ kind: 'product.upsert', product: product('D4', 250, { barcodes: ['6901234567892'] }) }]);
     const result = await t.client(server.url, { catalogPageSize: 3 }).syncOnce(10);
     expect(result).toMatchObject({ catalogApplied: 5, catalogVersion: 7 });
     const repo = catalogRepository(t.db);

@@ -632,3 +632,26 @@ describe('checkout machine: wallet payments', () => {
     expect(w.actor.getSnapshot().context.lastError).toBe('alipay 9.99 is more than the 3.50 still to pay');
   });
 });
+
+describe('checkout machine: a cashier change (issue 7)', () => {
+  it('between sales, the next sale records the new cashier', async () => {
+    const f = fakes();
+    const { actor } = start(f);
+    actor.send({ type: 'SET_CASHIER', cashier: 'Li Na' });
+    actor.send({ type: 'SCAN', data: COLA, ...open });
+    await waitFor(actor, (s) => s.matches({ inSale: 'ready' }));
+    actor.send({ type: 'TENDER', at: PAID_AT });
+    actor.send({ type: 'TENDER_CASH', received: 500, at: PAID_AT });
+    await waitFor(actor, () => f.calls.commitSale.length === 1);
+    expect((f.calls.commitSale[0] as CommitInput).sale.cashier).toBe('Li Na');
+  });
+
+  it('is ignored while a sale is open: the open sale keeps the cashier who started it', async () => {
+    const f = fakes();
+    const { actor } = start(f);
+    actor.send({ type: 'SCAN', data: COLA, ...open });
+    await waitFor(actor, (s) => s.matches({ inSale: 'ready' }));
+    actor.send({ type: 'SET_CASHIER', cashier: 'Li Na' });
+    expect(actor.getSnapshot().context.terminal.cashier).toBe(INPUT.terminal.cashier);
+  });
+});

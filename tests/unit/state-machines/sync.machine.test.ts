@@ -194,6 +194,23 @@ describe('sync machine: draining', () => {
     actor.stop();
   });
 
+  it('a round pushes at most maxRoundBatches batches, then pulls, and the next round follows at once: sales cannot starve the catalog', async () => {
+    const w = world(50, { catalogPages: 1 });
+    const pulledAfter: number[] = [];
+    const pull = w.effects.pullCatalog;
+    w.effects.pullCatalog = async (input) => {
+      pulledAfter.push(w.received.length);
+      return pull(input);
+    };
+    const { actor } = start(w, { backlog: 50, maxRoundBatches: 2 });
+    await flush();
+    expect(w.received).toHaveLength(50);
+    // Rounds of 2 + 2 + 1 batches, each ending in a pull; the first pull already brought the change.
+    expect(pulledAfter).toEqual([20, 40, 50]);
+    expect(syncStatus(actor.getSnapshot())).toMatchObject({ state: 'idle', backlog: 0, catalogVersion: 1 });
+    actor.stop();
+  });
+
   it('a batch that moves nothing ends the push instead of spinning', async () => {
     const w = world(0);
     const push = vi.fn(async (): Promise<PushBatchOutput> => ({ applied: 0, duplicates: 0, deadLettered: 0, backlog: 5, deadLetters: 0, at: AT }));
@@ -295,6 +312,25 @@ describe('sync machine: offline and failures', () => {
     expect(w.received).toEqual([1, 2, 3, 4, 5]);
     expect(syncStatus(actor.getSnapshot())).toMatchObject({ state: 'idle', attempt: 0, lastError: null, lastSuccessAt: AT });
     expect(statuses().map((s) => s.state)).toContain('offline');
+    actor.stop();
+  });
+
+  it('emits sync.succeeded once per good round, with what it sent and how many rounds failed before it', async () => {
+    const w = world(3);
+    w.setDown('offline');
+    const { actor, emitted } = start(w);
+    await flush();
+    await vi.advanceTimersByTimeAsync(1_000 + 2_000);
+    expect(w.pushCalls.length).toBe(3);
+    const succeeded = () => emitted.filter((e) => e.type === 'sync.succeeded');
+    expect(succeeded()).toEqual([]);
+    w.setDown('no');
+    await vi.advanceTimersByTimeAsync(4_000);
+    expect(succeeded()).toEqual([{ type: 'sync.succeeded', sent: 3, backlog: 0, failedRounds: 3, at: AT }]);
+    // The next poll is a good round on a healthy link: nothing sent, nothing failed before it.
+    await vi.advanceTimersByTimeAsync(30_000);
+    expect(succeeded()).toHaveLength(2);
+    expect(succeeded()[1]).toMatchObject({ sent: 0, failedRounds: 0 });
     actor.stop();
   });
 

@@ -27,7 +27,7 @@ describeStorages('catalog changes', (kind) => {
     return change as CatalogChange;
   };
 
-  it('hands out versions 1, 2, 3… per store and pulls them back in pages, as published', async () => {
+  it('hands out versions 1, 2, 3… per store and pulls them back in pages, as published, never splitting a publish', async () => {
     const { storeId, tills } = await storeWith(ctx.current.server, 1);
     const till = tills[0]!;
     expect((await pull(till, 'since=0')).body).toEqual({ storeId, since: 0, changes: [], latestVersion: 0, more: false });
@@ -41,24 +41,31 @@ describeStorages('catalog changes', (kind) => {
     expect(published.status).toBe(200);
     expect(published.body).toEqual({ storeId, fromVersion: 1, toVersion: 3 });
 
-    const page1 = await pull(till, 'since=0&limit=2');
-    expect(page1.status).toBe(200);
-    expect(page1.body.changes.map((c) => c.version)).toEqual([1, 2]);
-    expect(page1.body).toMatchObject({ since: 0, latestVersion: 3, more: true });
-    const page2 = await pull(till, 'since=2&limit=2');
-    expect(page2.body.changes.map((c) => c.version)).toEqual([3]);
-    expect(page2.body.more).toBe(false);
-    expect([...page1.body.changes, ...page2.body.changes].map(strip)).toEqual(changes);
-    expect(Number.isNaN(Date.parse(page1.body.changes[0]!.publishedAt))).toBe(false);
+    // A page never ends inside a publish: limit 2 runs on to the publish's last change, so a
+    // terminal applying a page whole applies the publish whole.
+    const whole = await pull(till, 'since=0&limit=2');
+    expect(whole.status).toBe(200);
+    expect(whole.body.changes.map((c) => c.version)).toEqual([1, 2, 3]);
+    expect(whole.body).toMatchObject({ since: 0, latestVersion: 3, more: false });
+    expect(whole.body.changes.map(strip)).toEqual(changes);
+    expect(Number.isNaN(Date.parse(whole.body.changes[0]!.publishedAt))).toBe(false);
+    // Starting inside a publish (a terminal that applied part of it under an older server) runs to its end.
+    expect((await pull(till, 'since=1&limit=1')).body.changes.map((c) => c.version)).toEqual([2, 3]);
 
     const later = await publish(storeId, [{ kind: 'product.delete', sku: 'SKU-0001' }, { kind: 'promotion.delete', id: 'P1' }]);
     expect(later.body).toEqual({ storeId, fromVersion: 4, toVersion: 5 });
-    const page3 = await pull(till, 'since=3');
-    expect(page3.body.changes.map((c) => [c.version, c.kind])).toEqual([
+    expect((await publish(storeId, [{ kind: 'product.upsert', product: product('SKU-0002', 120) }])).body).toEqual({ storeId, fromVersion: 6, toVersion: 6 });
+    // Between publishes, pages cut where the limit says.
+    const page1 = await pull(till, 'since=3&limit=2');
+    expect(page1.body.changes.map((c) => [c.version, c.kind])).toEqual([
       [4, 'product.delete'],
       [5, 'promotion.delete'],
     ]);
-    expect((await pull(till, 'since=5')).body).toMatchObject({ changes: [], latestVersion: 5, more: false });
+    expect(page1.body.more).toBe(true);
+    const page2 = await pull(till, 'since=5&limit=2');
+    expect(page2.body.changes.map((c) => c.version)).toEqual([6]);
+    expect(page2.body.more).toBe(false);
+    expect((await pull(till, 'since=6')).body).toMatchObject({ changes: [], latestVersion: 6, more: false });
   });
 
   it("keeps each store's catalog to itself", async () => {

@@ -7,7 +7,14 @@ import { join } from 'node:path';
 import pgClient from 'pg';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { main } from '../../../../src/cli/main.ts';
-import { SYNC_PATHS, terminalHeaders, type PushResponse, type SettlementResponse } from '../../../../src/shared/sync-protocol.ts';
+import {
+  SYNC_PATHS,
+  TERMINAL_REPORT_HEADER,
+  encodeTerminalReport,
+  terminalHeaders,
+  type PushResponse,
+  type SettlementResponse,
+} from '../../../../src/shared/sync-protocol.ts';
 import { POSTGRES_MISSING, startTestPostgres } from '../../../support/postgres.ts';
 import { startServerProcess, type ServerProcess } from './server-process.ts';
 import { batch, sale, saleItem } from './store-fixtures.ts';
@@ -96,6 +103,20 @@ describe('kassa store-server on PGlite', () => {
       expect(settled.stdout).toMatch(new RegExp(`^\\s+T01\\s+CNY\\s+1 sales\\s+${(total / 100).toFixed(2)}\\s`, 'm'));
       const json = JSON.parse(settledJson.stdout) as SettlementResponse;
       expect(json.store[0]).toMatchObject({ saleCount: 1, salesTotal: total });
+      expect(settled.stdout).not.toContain('flagged');
+
+      // Receipt 2 never arrives and the terminal says 2 more wait: both are flagged.
+      const gap = sale('T01', 3);
+      const res = await fetch(`${server.url}${SYNC_PATHS.push}`, {
+        method: 'POST',
+        headers: { ...terminalHeaders('T01', token), [TERMINAL_REPORT_HEADER]: encodeTerminalReport({ backlog: 2, lastReceiptNo: 5, at: gap.completedAt }) },
+        body: JSON.stringify(batch([saleItem(gap, 3)])),
+      });
+      expect(res.status).toBe(200);
+      const flagged = await kassa(['--data-dir', dir, 'store-server', 'settlement', '--store', 'S01', '--url', server.url, '--silent-after', '3600']);
+      expect(flagged.code).toBe(0);
+      expect(flagged.stdout).toContain('    flagged: unsent (2 waiting on the terminal), receipt-gap (1 receipt number missing)');
+      expect(flagged.stdout).toContain('1 terminal flagged: the store totals may not be final (silent: not heard from for over 3600 s)');
 
       const end = await server.stop();
       stopped = true;
@@ -110,19 +131,21 @@ describe('kassa store-server on PGlite', () => {
     const dir = join(sandbox, 'mistakes');
     const tokenFile = join(sandbox, 'mistakes-admin-token');
     writeFileSync(tokenFile, 'ksa_abcdefghijklmnopqrstuvwxyz012345\n', { mode: 0o600 });
-    const [noServer, noToken, badPort, badUrl, badTerminal] = await Promise.all([
+    const [noServer, noToken, badPort, badUrl, badTerminal, badSilent] = await Promise.all([
       kassa(['--data-dir', dir, 'store-server', 'register', '--store', 'S01', '--terminal', 'T01', '--url', 'http://127.0.0.1:1', '--admin-token-file', tokenFile]),
       kassa(['--data-dir', dir, 'store-server', 'settlement', '--store', 'S01']),
       kassa(['--data-dir', dir, 'store-server', '--port', 'eighty']),
       kassa(['--data-dir', dir, 'store-server', '--database-url', 'mysql://root@localhost/kassa']),
       kassa(['--data-dir', dir, 'store-server', 'register', '--store', 'S01', '--terminal', 'till one']),
+      kassa(['--data-dir', dir, 'store-server', 'settlement', '--store', 'S01', '--silent-after', 'soon']),
     ]);
     expect([noServer.code, noServer.stderr]).toEqual([1, expect.stringContaining('cannot reach the store server at http://127.0.0.1:1')]);
     expect([noToken.code, noToken.stderr]).toEqual([1, expect.stringContaining('no admin token at')]);
     expect([badPort.code, badPort.stderr]).toEqual([2, expect.stringContaining('--port must be a whole number')]);
     expect([badUrl.code, badUrl.stderr]).toEqual([1, expect.stringContaining('must start with postgres://')]);
     expect([badTerminal.code, badTerminal.stderr]).toEqual([2, expect.stringContaining('--terminal: expected 1–16 letters')]);
-    for (const r of [noServer, noToken, badPort, badUrl, badTerminal]) expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect([badSilent.code, badSilent.stderr]).toEqual([2, expect.stringContaining('--silent-after: expected whole seconds, e.g. 120, got "soon"')]);
+    for (const r of [noServer, noToken, badPort, badUrl, badTerminal, badSilent]) expect(r.stderr.trim().split('\n')).toHaveLength(1);
   });
 });
 

@@ -66,6 +66,9 @@ describeStorages('settlement', (kind) => {
         firstReceiptNo: 1,
         lastReceiptNo: 3,
         lastSaleAt: at(3),
+        // Receipt 4 is a training sale: it fills the numbering, so no gap.
+        missingReceipts: 0,
+        flags: [],
       },
       {
         terminalId: b.terminalId,
@@ -85,6 +88,8 @@ describeStorages('settlement', (kind) => {
         firstReceiptNo: 1,
         lastReceiptNo: 2,
         lastSaleAt: at(6),
+        missingReceipts: 0,
+        flags: [],
       },
     ].sort((x, y) => (x.terminalId < y.terminalId ? -1 : 1)));
     const [t1, t2] = [s.terminals[0]!, s.terminals[1]!];

@@ -6,8 +6,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { STORE_SCHEMA_VERSION, StoreSchemaError, migrate } from '../../../../src/server/store/migrations.ts';
-import { StoreStorageError, openStoreStorage, toInt } from '../../../../src/server/store/storage.ts';
+import { STORE_MIGRATIONS, STORE_SCHEMA_VERSION, StoreSchemaError, migrate } from '../../../../src/server/store/migrations.ts';
+import { StoreStorageError, openPgliteStorage, openStoreStorage, toInt } from '../../../../src/server/store/storage.ts';
 import { registerTerminal } from '../../../../src/server/store/terminals.ts';
 import { describeStorages, freshId, useStore } from './store-fixtures.ts';
 
@@ -18,7 +18,8 @@ describeStorages('store storage', (kind) => {
     const { storage } = ctx.current;
     expect(storage.kind).toBe(kind);
     const rows = await storage.query<{ version: unknown }>('SELECT version FROM store_schema_migrations ORDER BY version');
-    expect(rows.map((r) => toInt(r.version, 'version'))).toEqual([STORE_SCHEMA_VERSION]);
+    expect(rows.map((r) => toInt(r.version, 'version'))).toEqual(STORE_MIGRATIONS.map((m) => m.version));
+    expect(STORE_MIGRATIONS.at(-1)?.version).toBe(STORE_SCHEMA_VERSION);
     expect(await migrate(storage)).toEqual([]);
   });
 
@@ -71,6 +72,21 @@ describe('opening storage', () => {
         await again.close();
       }
     } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('upgrades a version-1 database (before terminal reports) in place, keeping its terminals', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kassa-store-upgrade-'));
+    const storage = await openPgliteStorage(dir);
+    try {
+      expect(await migrate(storage, STORE_MIGRATIONS.slice(0, 1))).toEqual([1]);
+      await registerTerminal(storage, { storeId: 'S01', terminalId: 'T01' }, new Date('2025-03-01T00:00:00Z'));
+      expect(await migrate(storage)).toEqual(STORE_MIGRATIONS.slice(1).map((m) => m.version));
+      expect(await storage.query('SELECT terminal_id FROM terminals')).toEqual([{ terminal_id: 'T01' }]);
+      expect(await storage.query('SELECT terminal_id FROM terminal_reports')).toEqual([]);
+    } finally {
+      await storage.close();
       rmSync(dir, { recursive: true, force: true });
     }
   });

@@ -5,7 +5,7 @@ import { openDatabase, type Db } from '../../../../src/core/db/open.ts';
 import { commitSale } from '../../../../src/core/db/sales.ts';
 import { SyncClient } from '../../../../src/core/sync/sync-client.ts';
 import { setCatalogVersion, syncReport } from '../../../../src/core/sync/sync-state.ts';
-import type { PushRequest } from '../../../../src/shared/sync-protocol.ts';
+import { SYNC_PATHS, TERMINAL_REPORT_HEADER, type PushRequest } from '../../../../src/shared/sync-protocol.ts';
 import { makeSale, SNAPSHOT, tempDbFile } from '../../../support/sale-fixtures.ts';
 
 const AT = '2026-01-01T00:00:00.000Z';
@@ -70,3 +70,51 @@ describe('SyncClient on answers that do not fit the batch', () => {
     expect(await c.pullCatalog()).toMatchObject({ applied: 0, catalogVersion: 0, more: false });
   });
 });
+
+describe('SyncClient reports and settlement', () => {
+  it('sends its backlog (without the batch in flight) and last receipt with every request', async () => {
+    sell(3);
+    const reports: unknown[] = [];
+    const fakeFetch = (async (input: string | URL | Request, init?: RequestInit) => {
+      const header = new Headers(init?.headers).get(TERMINAL_REPORT_HEADER);
+      reports.push(header === null ? null : (JSON.parse(header) as unknown));
+      const url = new URL(String(input));
+      const body = url.pathname === SYNC_PATHS.push
+        ? (() => {
+            const items = (JSON.parse(String(init?.body)) as PushRequest).items;
+            return { batchId: 'b', results: items.map((i) => ({ idempotencyKey: i.idempotencyKey, status: 'applied' })), applied: items.length, duplicates: 0, rejected: 0, serverTime: AT };
+          })()
+        : { storeId: 'S1', since: 0, changes: [], latestVersion: 0, more: false };
+      return new Response(JSON.stringify(body), { status: 200 });
+    }) as typeof fetch;
+    const c = new SyncClient({ db, serverUrl: 'http://store.test', terminalId: 'T01', token: 't'.repeat(40), currency: 'CNY', taxClasses: ['standard'], fetch: fakeFetch, now: () => new Date(AT) });
+    await c.syncOnce(2);
+    expect(reports).toEqual([
+      { v: 1, backlog: 1, lastReceiptNo: 3, at: AT },
+      { v: 1, backlog: 0, lastReceiptNo: 3, at: AT },
+      { v: 1, backlog: 0, lastReceiptNo: 3, at: AT },
+    ]);
+  });
+
+  it('reads the settlement of an older store server (no flags, no standing) with empty flags', async () => {
+    const c = client(() => ({
+      storeId: 'S1',
+      from: null,
+      to: null,
+      generatedAt: AT,
+      registeredTerminals: ['T01'],
+      terminals: [
+        {
+          terminalId: 'T01', currency: 'CNY', saleCount: 1, salesTotal: 100, taxTotal: 12, refundCount: 0, refundTotal: 0, net: 100,
+          byMethod: [{ method: 'cash', taken: 100, refunded: 0 }, { method: 'alipay', taken: 0, refunded: 0 }, { method: 'wechat', taken: 0, refunded: 0 }],
+          trainingSaleCount: 0, firstReceiptNo: 1, lastReceiptNo: 1, lastSaleAt: AT,
+        },
+      ],
+      store: [],
+    }));
+    const s = await c.settlement({ from: '2026-01-01T00:00:00+08:00' });
+    expect(s.terminals[0]).toMatchObject({ flags: [], missingReceipts: 0 });
+    expect(s).toMatchObject({ standing: [], silentAfterSeconds: null });
+  });
+});
+

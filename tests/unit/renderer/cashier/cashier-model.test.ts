@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { CartLineView, CheckoutView, SearchHitView, TerminalInfo } from '../../../../src/shared/api.ts';
 import {
+  cancelOrNoSale,
   cashierUiReducer,
   clearedSearch,
   escapeStep,
@@ -159,10 +160,13 @@ describe('what can be done now', () => {
     expect(isAvailable('stopPayment', view({ phase: 'paying', payment: { ...payment, stopping: true } }), ui, info)).toBe(false);
   });
 
-  it('cancels only an open sale', () => {
+  it('cancels an open sale, and with none open offers the no-sale drawer opening on the same key', () => {
     expect(isAvailable('cancelSale', view(), ui, info)).toBe(true);
-    expect(isAvailable('cancelSale', view({ phase: 'idle', saleId: null }), ui, info)).toBe(false);
+    expect(cancelOrNoSale(view())).toBe('cancelSale');
+    expect(isAvailable('cancelSale', view({ phase: 'idle', saleId: null }), ui, info)).toBe(true);
+    expect(cancelOrNoSale(view({ phase: 'idle', saleId: null }))).toBe('noSale');
     expect(isAvailable('cancelSale', view({ phase: 'paying' }), ui, info)).toBe(false);
+    expect(isAvailable('cancelSale', view({ phase: 'finishing' }), ui, info)).toBe(false);
   });
 
   it('keeps help open to everyone, even before the first view', () => {

@@ -159,3 +159,14 @@ describe('PosClient events and garbage', () => {
     await expect(p).resolves.toBe('still fine');
   });
 });
+
+describe('PosClient approval refusals', () => {
+  it('carries the permission the core named with approval-required', async () => {
+    const listeners = new Set<(m: HostMessage) => void>();
+    const channel: PosChannel = { host: 'browser', post: () => undefined, subscribe: (l) => (listeners.add(l), () => listeners.delete(l)) };
+    const client = new PosClient(channel);
+    const p = client.request('devices.openDrawer', { reason: 'x' });
+    for (const l of listeners) l({ t: 'res', id: 1, ok: false, error: { code: 'approval-required', message: 'a supervisor must approve', permission: 'drawer.no-sale' } });
+    await expect(p).rejects.toMatchObject({ code: 'approval-required', permission: 'drawer.no-sale' });
+  });
+});

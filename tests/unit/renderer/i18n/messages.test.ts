@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { dictionaries, LANGUAGES, placeholders, translate } from '../../../../src/renderer/i18n/i18n.ts';
-import { en, zhCN, type MessageKey } from '../../../../src/renderer/i18n/messages.ts';
+import { en, shellEn, zhCN, type MessageKey } from '../../../../src/renderer/i18n/messages.ts';
+import { managerEn } from '../../../../src/renderer/i18n/manager-messages.ts';
 
 const keys = Object.keys(en) as MessageKey[];
 
@@ -36,6 +37,24 @@ describe('every string in both languages', () => {
       ...['printed', 'unconfirmed', 'deferred', 'interrupted', 'failed', 'none', 'unknown'].map((x) => `receipt.status.${x}`),
     ];
     expect(needed.filter((k) => !(k in en))).toEqual([]);
+  });
+});
+
+describe('the manager panels\' strings merged into the tables', () => {
+  it('shares no key with the shell, so neither replaces the other', () => {
+    expect(Object.keys(managerEn).filter((k) => k in shellEn)).toEqual([]);
+    expect(Object.keys(en)).toHaveLength(Object.keys(shellEn).length + Object.keys(managerEn).length);
+  });
+
+  it('looks a manager key up like any other, in both languages', () => {
+    const key = Object.keys(managerEn)[0] as MessageKey;
+    expect(translate('en', key)).toBe(managerEn[key as keyof typeof managerEn]);
+    expect(translate('zh-CN', key)).toBe(zhCN[key]);
+  });
+
+  it('has a label for every manager tab', () => {
+    const tabs = ['devices', 'shift', 'reports', 'reconcile', 'history', 'users', 'store'];
+    expect(tabs.filter((id) => !(`manager.tab.${id}` in en))).toEqual([]);
   });
 });
 

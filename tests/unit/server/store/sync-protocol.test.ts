@@ -11,6 +11,8 @@ import {
   SYNC_PATHS,
   SYNC_SCHEMA_VERSION,
   catalogPullQuery,
+  decodeTerminalReport,
+  encodeTerminalReport,
   pushRequest,
   refundPayload,
   saleRecordPayload,
@@ -82,5 +84,21 @@ describe('times in the protocol', () => {
     expect(at('0000-01-01T00:00:00Z')).toBe(false);
     expect(at('2025-02-30T00:00:00Z')).toBe(false);
     expect(at('2025-03-01T10:00:00')).toBe(false);
+  });
+});
+
+describe('the terminal report header', () => {
+  it('round-trips, and a newer terminal\'s extra fields do not stop an older server reading it', () => {
+    const value = encodeTerminalReport({ backlog: 12, lastReceiptNo: 345, at: '2026-03-01T09:00:00.000+08:00' });
+    expect(decodeTerminalReport(value)).toEqual({ ok: true, report: { v: 1, backlog: 12, lastReceiptNo: 345, at: '2026-03-01T09:00:00.000+08:00' } });
+    const newer = decodeTerminalReport(JSON.stringify({ v: 2, backlog: 0, lastReceiptNo: null, at: '2026-03-01T01:00:00Z', shiftOpen: true }));
+    expect(newer).toMatchObject({ ok: true, report: { v: 2, backlog: 0, lastReceiptNo: null } });
+  });
+
+  it('says what is wrong with a bad one', () => {
+    expect(decodeTerminalReport('backlog=3')).toEqual({ ok: false, message: 'the kassa-terminal-report header is not JSON' });
+    expect(decodeTerminalReport(JSON.stringify({ v: 1, backlog: 1.5, lastReceiptNo: null, at: '2026-03-01T01:00:00Z' }))).toMatchObject({ ok: false, message: expect.stringContaining('backlog') });
+    expect(decodeTerminalReport(JSON.stringify({ v: 1, backlog: 1, lastReceiptNo: 0, at: '2026-03-01T01:00:00Z' }))).toMatchObject({ ok: false, message: expect.stringContaining('lastReceiptNo') });
+    expect(decodeTerminalReport(JSON.stringify({ v: 1, backlog: 1, lastReceiptNo: 2, at: 'now' }))).toMatchObject({ ok: false, message: expect.stringContaining('at') });
   });
 });
