@@ -114,4 +114,14 @@ describe.skipIf(!socatFound)('kassa devices against kassa sim', { timeout: 60_00
     expect(display.line1.trim()).toBe('THANK YOU');
     expect(display.line2.trim()).toBe('PLEASE COME AGAIN');
   });
+
+  it('kassa report x --print prints the X report on the (virtual) printer', async () => {
+    const before = ((await (await fetch(`${sim?.url}/printer/receipts`)).json()) as unknown[]).length;
+    const r = kassa('report', 'x', '--print', '--lang', 'en');
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/printed the X report on "printer"/);
+    const receipts = (await (await fetch(`${sim?.url}/printer/receipts`)).json()) as { lines: string[] }[];
+    expect(receipts.length).toBe(before + 1);
+    expect(receipts.at(-1)?.lines.join('\n')).toContain('X REPORT (day not closed)');
+  });
 });

@@ -33,6 +33,8 @@ import { loadConfig, type KassaConfig } from '../../core/config.ts';
 import { dataPaths, type DataPaths } from '../../core/paths.ts';
 import { reportCsv } from '../../core/reports/report-csv.ts';
 import { reportPdf } from '../../core/reports/report-pdf.ts';
+import { printReport } from '../../core/reports/report-print.ts';
+import { DeviceManager } from '../../core/devices/device-manager.ts';
 import { yearSummary } from '../../core/reports/year-summary.ts';
 import { antifraudPort, getZ, makeZ, shiftsPort, xReport, zReportsOfDay, type ReportAuthorization, type ReportContext } from '../../core/reports/z-reports.ts';
 import { NoTerminalDataError, openExistingDatabase, openTerminal, type Terminal } from '../../core/runtime.ts';
@@ -50,6 +52,32 @@ interface OutputOptions {
   out?: string;
   width: string;
   lang?: string;
+  print?: boolean;
+}
+
+/** How long --print waits for the receipt printer to connect. */
+const PRINTER_WAIT_MS = 5000;
+
+/** --print: the report on the configured receipt printer, as the manager screen prints it. */
+async function printOut(reports: readonly ReportData[], terminal: Terminal, lang: ReportLang): Promise<void> {
+  const printer = terminal.config.devices.find((d) => d.type === 'printer');
+  if (!printer) throw new UsageError('--print: no receipt printer is configured (add one to the "devices" block of kassa.config.json)');
+  const devices = new DeviceManager({ config: terminal.config, db: terminal.db, logger: terminal.logger });
+  try {
+    devices.start();
+    await devices.whenReady(printer.id, PRINTER_WAIT_MS);
+    for (const r of reports) {
+      const name = r.kind === 'Z' ? `Z ${r.zNo ?? '?'}` : 'the X report';
+      const out = await printReport(r, devices.reportPrinter(), { lang, header: [terminal.config.storeName] });
+      if (out.outcome === 'printed') process.stderr.write(`printed ${name} on "${printer.id}"\n`);
+      else {
+        process.stderr.write(`${name} went to "${printer.id}" but the printer did not confirm it: ${out.reason}\n`);
+        process.exitCode = 1;
+      }
+    }
+  } finally {
+    await devices.stop();
+  }
 }
 
 function folderOf(cmd: Command): { paths: DataPaths; config: KassaConfig } {
@@ -111,7 +139,8 @@ function langOf(o: OutputOptions, config: KassaConfig): ReportLang {
   return lang;
 }
 
-async function write(reports: readonly ReportData[], o: OutputOptions, config: KassaConfig): Promise<void> {
+async function write(reports: readonly ReportData[], o: OutputOptions, terminal: Terminal): Promise<void> {
+  const { config } = terminal;
   const format = formatOf(o);
   const lang = langOf(o, config);
   const width = parsePositiveInt(o.width, '--width', 200);
@@ -129,6 +158,7 @@ async function write(reports: readonly ReportData[], o: OutputOptions, config: K
     writeFileSync(o.out, body);
     process.stderr.write(`wrote ${o.out}\n`);
   } else process.stdout.write(body);
+  if (o.print) await printOut(reports, terminal, lang);
 }
 
 function withOutput(c: Command): Command {
@@ -136,7 +166,8 @@ function withOutput(c: Command): Command {
     .option('--format <format>', `${FORMATS.join(' | ')}`, 'text')
     .option('--out <file>', 'write to this file instead of stdout (needed for pdf)')
     .option('--width <columns>', 'text width in columns (48: 80 mm paper, 32: 58 mm)', '48')
-    .option('--lang <lang>', 'en or zh-CN (default: the terminal language)');
+    .option('--lang <lang>', 'en or zh-CN (default: the terminal language)')
+    .option('--print', 'also print it on the configured receipt printer');
 }
 
 function withWho(c: Command): Command {
@@ -169,7 +200,7 @@ export function registerReport(program: Command): void {
       await withTerminal(this, async (terminal, ctx) => {
         const { auth } = await authorize(terminal, opts, 'report.x', 'X report', false);
         const r = xReport(ctx, opts.date === undefined ? { sinceLastZ: true } : { date: opts.date }, auth.by);
-        await write([r], opts, terminal.config);
+        await write([r], opts, terminal);
       });
     });
 
@@ -193,14 +224,14 @@ export function registerReport(program: Command): void {
           await write(
             stored.map((s) => s.report),
             opts,
-            terminal.config,
+            terminal,
           );
           return;
         }
         const { auth, unsent } = await authorize(terminal, opts, 'report.z', 'Z report (close the day)', opts.closeWithUnsent === true);
         const z = makeZ(ctx, { authorization: auth, ...(unsent ? { closeWithUnsent: unsent } : {}) });
         process.stderr.write(`Z ${z.zNo} closed the day ${z.businessDay}: ${z.report.sales.count} sale(s), ${displayMoney({ amount: z.report.sales.paid, currency: z.report.currency })} paid\n`);
-        await write([z.report], opts, terminal.config);
+        await write([z.report], opts, terminal);
       });
     });
 

@@ -10,6 +10,8 @@
 //   enabled, a drawer opening without a reason) 'refused' with a message for the cashier, and
 //   anything else 'internal', logged with the request name. After close(): 'unavailable'.
 // - The handler map is typed from `posRequests`, so a request without a handler does not compile.
+//   The requests of issue 7 live in staff-api.ts (log-in, users, shifts) and office-api.ts
+//   (reports, reconciliation, history, settlement, the journal check).
 // - 'checkout.send' answers the view right after the command was applied; effects it started
 //   (a lookup, a payment) may still be running, and their results come as 'checkout' events.
 //   What the checkout refuses (a mistyped barcode, paying an empty sale) is in `view.error`,
@@ -25,8 +27,13 @@
 //   logged and the others still get it.
 // - The customer display's 'paid' → 'thanks' → welcome steps are timed here
 //   (`customerHoldMs`, default 8 s each, as the pole display), keyed to the finished sale.
-// - Nothing here needs a role yet (roles come with issue #7): `by` in the journal is the
-//   configured cashier.
+// - WHO MAY (issue 7): once the terminal has users, every request but those a screen needs to
+//   draw itself and to log in (permission-gate.ts LOGIN_FREE) answers 'login-required' until
+//   somebody logs in. A request that needs a permission the operator's role lacks answers
+//   'approval-required' naming it; the same request sent again with `approval` (a user who
+//   has it, and their PIN) goes ahead, and StaffService journals the approval. A wrong PIN or
+//   a locked approver is 'refused' with the reason. In setup mode (no users) all is allowed.
+//   Handlers get the Authorization the gate granted and record `by` from it.
 // - close() stops the events and refuses further requests; it does not close the terminal app,
 //   which belongs to whoever opened it.
 import type { z } from 'zod';
