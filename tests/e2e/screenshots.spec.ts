@@ -6,6 +6,7 @@ import type { Page, TestInfo } from '@playwright/test';
 import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect, test, TID } from './fixtures.ts';
+import { MTID } from '../../src/renderer/manager/manager-testids.ts';
 import { ROOT } from './support/kassa-serve.ts';
 import { waitForCheckout } from './support/pos-api.ts';
 import { decodeQrFromPng } from './support/qr-decode.ts';
@@ -64,4 +65,23 @@ test('the cashier screen, the customer display and the manager screen during a t
   }
   await keep(page, testInfo, 'cashier-paying.png');
   await setLanguage(customerPage, 'en');
+});
+
+test('the manager screen: the X report of the training day with its hourly chart', async ({ page, managerPage, kassa, api }, testInfo) => {
+  // Three cash sales, so the report has figures to show.
+  for (const [i, p] of scannableProducts(kassa.trainingDir, 3, { offset: 70, minPrice: 300, maxPrice: 3000 }).entries()) {
+    await kassa.sim.scan(p.barcode);
+    await expect(page.getByTestId(TID.cartLine(1))).toBeVisible();
+    await page.getByTestId(TID.payButton).click();
+    await page.getByTestId(TID.cashExact).click();
+    await waitForCheckout(api, `sale ${i + 1}`, (v) => v.phase === 'idle' && v.lastSale !== null && v.lastSale.receiptNo >= i + 1);
+  }
+  await setLanguage(managerPage, 'en');
+  await managerPage.getByTestId(TID.managerTab('reports')).click();
+  await managerPage.getByTestId(MTID.reportXNow).click();
+  await expect(managerPage.getByTestId(MTID.reportView)).toHaveAttribute('data-kind', 'X');
+  await expect(managerPage.getByTestId(MTID.reportHourly)).toBeVisible();
+  // A tall window, so the picture holds the figures and the hourly chart (the screen scrolls inside).
+  await managerPage.setViewportSize({ width: 1280, height: 1400 });
+  await keep(managerPage, testInfo, 'manager-reports.png');
 });
