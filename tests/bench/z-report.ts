@@ -6,9 +6,10 @@
 //   lines, 10 % line discounts, tenders 60 % cash, 25 % Alipay, 15 % WeChat, every 5th sale
 //   split) are committed with commitSale itself inside one outer transaction (so the rows are
 //   exactly what the checkout writes, without 20,000 fsyncs first), plus 100 refunds. Then,
-//   ROUNDS times, a copy of that database file is opened and makeZ runs on it — reading and
-//   adding up the day, writing the Z row, its journal row and outbox item in one transaction
-//   (synchronous=FULL) — and the figure is the median.
+//   ROUNDS times, a copy of that database file is opened and makeZ runs on it as the terminal
+//   runs it (with its shift service and antifraud counts) — reading and adding up the day,
+//   writing the Z row, its journal row and outbox item in one transaction (synchronous=FULL) —
+//   and the figure is the median.
 // - year_summary_5m_ms: a year (365 local days) of 5,000,000 sales, 364 days closed by a real
 //   makeZ each and the last day (13,699 sales) still open, so yearSummary reads 364 Zs and adds
 //   up one day live (year-summary.ts says why that is the design). Median of ROUNDS runs on a
@@ -34,7 +35,9 @@ import { openDatabase, type Db } from '../../src/core/db/open.ts';
 import { recordRefund } from '../../src/core/db/refunds.ts';
 import { commitSale, saleRecordJson } from '../../src/core/db/sales.ts';
 import { yearSummary } from '../../src/core/reports/year-summary.ts';
-import { makeZ, type ReportContext } from '../../src/core/reports/z-reports.ts';
+import { antifraudPort, makeZ, shiftsPort, type ReportContext } from '../../src/core/reports/z-reports.ts';
+import { parseConfig } from '../../src/core/config.ts';
+import { ShiftService } from '../../src/core/shifts/shift-service.ts';
 import { systemClock } from '../../src/domain/reports/day-report.ts';
 import type { TenderMethod } from '../../src/domain/sale-record.ts';
 import { seededRandom } from '../../src/shared/seeded-random.ts';
@@ -89,8 +92,20 @@ function localAt(year: number, day: number, i: number, n: number): string {
   return new Date(start + Math.floor((i * 14 * 3600_000) / n)).toISOString();
 }
 
+/** As the PosApi and `kassa report` build it: the shift service and antifraud with the default thresholds. */
 function context(db: Db, now: () => Date): ReportContext {
-  return { db, terminalId: TERMINAL, currency: 'CNY', syncs: false, now, clock: systemClock() };
+  const config = parseConfig({});
+  const shifts = new ShiftService({ db, config, terminalId: TERMINAL, now });
+  return {
+    db,
+    terminalId: TERMINAL,
+    currency: 'CNY',
+    syncs: false,
+    now,
+    clock: systemClock(),
+    shifts: shiftsPort(shifts),
+    antifraud: antifraudPort(config.antifraud.thresholds, shifts),
+  };
 }
 
 /** Median ms of makeZ over a day of 20,000 sales, each round on a fresh copy of the database. */

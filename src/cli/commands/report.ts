@@ -105,7 +105,7 @@ async function withTerminal<T>(cmd: Command, run: (terminal: Terminal, ctx: Repo
       training: config.training,
       now: () => new Date(),
       shifts: shiftsPort(shifts),
-      antifraud: antifraudPort(terminal.db, config.antifraud.thresholds, shifts),
+      antifraud: antifraudPort(config.antifraud.thresholds, shifts),
     };
     return await run(terminal, ctx);
   } finally {

@@ -172,7 +172,7 @@ export function officeHandlers(deps: OfficeApiDeps) {
       training: app.config.training,
       now: () => app.now(),
       shifts: shiftsPort(app.shifts),
-      antifraud: antifraudPort(app.db, app.config.antifraud.thresholds, app.shifts),
+      antifraud: antifraudPort(app.config.antifraud.thresholds, app.shifts),
     };
   }
   function storedZ(zNo: number): ReportData {

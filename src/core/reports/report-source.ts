@@ -25,6 +25,8 @@
 //   cache a day's ~45 MB cost a system call per page.
 import type { Statement } from 'better-sqlite3';
 import type { Db } from '../db/open.ts';
+import type { AntifraudCounter } from '../../domain/antifraud.ts';
+import { ANTIFRAUD_KINDS, feedAntifraudRow } from './antifraud-source.ts';
 import { perConnection } from '../db/per-connection.ts';
 import type { TenderMethod } from '../../domain/sale-record.ts';
 import { nextDate, type LocalClock, type ReportAccumulator, type ReportRange, type ReportSale, type ReportSaleLine } from '../../domain/reports/day-report.ts';
@@ -157,6 +159,11 @@ export interface CashOutside {
 export interface ReadRangeOptions {
   /** The terminal's mode: sales of the other mode are set aside (day-report.ts). Default false. */
   readonly training?: boolean;
+  /**
+   * Antifraud counts (src/domain/antifraud.ts) fed from the same pass, so a Z reads the day's
+   * records once, not once for its figures and again for its flags.
+   */
+  readonly antifraud?: AntifraudCounter;
   /** Shift ranges in the report range; cash at seqs outside all of them is summed in `outside`. */
   readonly shiftRanges?: readonly {
     readonly openedSeq: number;
@@ -198,11 +205,11 @@ const sticky = (source: string) => new RegExp(source, 'y');
 
 const HEAD_RE = sticky(
   `\\{"basketDiscount":${INT},"basketDiscountReason":${STR_OR_NULL},"cashier":(${STR}),"change":${INT},"completedAt":(${STR}),` +
-    `"currency":(${STR}),"id":${STR},"lines":\\[`,
+    `"currency":(${STR}),"id":(${STR}),"lines":\\[`,
 );
 const LINE_RE = sticky(
   `\\{"amount":${INT},"basketDiscountShare":${INT},"gross":${INT},"grossEmbedded":(?:true|false),"lineDiscount":${INT},` +
-    `"lineDiscountReason":${STR_OR_NULL},"lineNo":${NUM},"name":${STR},"originalUnitPrice":(null|${NUM}),` +
+    `"lineDiscountReason":${STR_OR_NULL},"lineNo":(${NUM}),"name":${STR},"originalUnitPrice":(null|${NUM}),` +
     `"overrideReason":${STR_OR_NULL},"quantityMilli":${NUM},"sku":${STR},"source":(${STR}),"tax":${INT},` +
     `"taxClass":(${STR}),"taxInclusive":(true|false),"taxRateBps":${INT},"unit":${STR},"unitPrice":${NUM},` +
     `"voidReason":${STR_OR_NULL},"voided":(true|false)\\}([,\\]])`,
@@ -259,21 +266,22 @@ function scan(text: string, start: number, end: number, unquote: (quoted: string
     const m = at(LINE_RE, text, p);
     if (m === null) return null;
     p = LINE_RE.lastIndex;
-    const op = m[5] as string;
+    const op = m[6] as string;
     lines.push({
       amount: Number(m[1]),
       basketDiscountShare: Number(m[2]),
       gross: Number(m[3]),
       lineDiscount: Number(m[4]),
+      lineNo: Number(m[5]),
       originalUnitPrice: op === 'null' ? null : Number(op),
-      source: unquote(m[6] as string),
-      tax: Number(m[7]),
-      taxClass: unquote(m[8] as string),
-      taxInclusive: m[9] === 'true',
-      taxRateBps: Number(m[10]),
-      voided: m[11] === 'true',
+      source: unquote(m[7] as string),
+      tax: Number(m[8]),
+      taxClass: unquote(m[9] as string),
+      taxInclusive: m[10] === 'true',
+      taxRateBps: Number(m[11]),
+      voided: m[12] === 'true',
     });
-    if (m[12] === ']') break;
+    if (m[13] === ']') break;
   }
   const middle = at(MIDDLE_RE, text, p);
   if (middle === null) return null;
@@ -292,6 +300,7 @@ function scan(text: string, start: number, end: number, unquote: (quoted: string
   if (tail === null || TAIL_RE.lastIndex !== end) return null;
   return {
     training: tail[2] === 'true',
+    id: unquote(head[6] as string),
     currency: unquote(head[5] as string),
     cashier: unquote(head[2] as string),
     completedAt: unquote(head[4] as string),
@@ -326,12 +335,14 @@ export function readRange(db: Db, fromSeq: number, toSeq: number, acc: ReportAcc
   const inShift = (seq: number) => shifts?.some((s) => seq > s.openedSeq && (s.closedSeq === null || seq <= s.closedSeq)) ?? true;
   let rows = 0;
   const statements = statementsFor(db);
+  const fraud = options.antifraud;
   const addSale = (seq: number, r: ReportSale | null) => {
     if (r === null) {
       acc.addUnreadable();
       return;
     }
     acc.addSale(r);
+    if (fraud && r.training === (options.training ?? false)) fraud.addSale(seq, r);
     if (outside && r.training === (options.training ?? false) && !inShift(seq)) for (const t of r.tenders) if (t.method === 'cash') outside.cashSales += t.amount;
   };
   for (let from = fromSeq; from < toSeq; from += SALE_WINDOW) {
@@ -359,6 +370,7 @@ export function readRange(db: Db, fromSeq: number, toSeq: number, acc: ReportAcc
   for (const row of statements.others.iterate(fromSeq, toSeq) as IterableIterator<[number, string, string, string]>) {
     const [seq, at, kind, payload0] = row;
     rows += 1;
+    if (fraud && ANTIFRAUD_KINDS.includes(kind as (typeof ANTIFRAUD_KINDS)[number])) feedAntifraudRow(fraud, seq, kind, null, payload0);
     let payload: unknown;
     try {
       payload = JSON.parse(payload0);

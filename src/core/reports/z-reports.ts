@@ -16,8 +16,10 @@
 //   getZ compares the stored report with its journal payload (the hash chain covers that).
 // - business_day is the local date of the last row the Z covers, so a Z closed just after
 //   midnight still belongs to the day it closes; `--date` lists the Zs of a business day.
-// - Shifts (src/core/shifts) and antifraud (antifraud-source.ts) come in through the narrow
-//   ports below, so this module does not depend on how they are stored.
+// - Shifts (src/core/shifts) and antifraud (src/domain/antifraud.ts) come in through the narrow
+//   ports below, so this module does not depend on how they are stored. Antifraud is counted
+//   in the same pass that adds up the day (readRange feeds its counter): the day's records are
+//   read once.
 import type { Statement } from 'better-sqlite3';
 import { canonicalJson } from '../db/canonical-json.ts';
 import { appendJournalJson } from '../db/journal.ts';
@@ -27,8 +29,7 @@ import { perConnection } from '../db/per-connection.ts';
 import { createReportAccumulator, systemClock } from '../../domain/reports/day-report.ts';
 import type { LocalClock, ReportData, ReportFlag, ReportKind, ReportRange, ShiftCash } from '../../domain/reports/day-report.ts';
 import { hasSubstance, lastJournalSeq, rangeOf, rangeOfDay, readRange, withReportReads } from './report-source.ts';
-import { antifraudSignals } from './antifraud-source.ts';
-import type { AntifraudThresholds } from '../../domain/antifraud.ts';
+import { createAntifraudCounter, type AntifraudCounter, type AntifraudThresholds } from '../../domain/antifraud.ts';
 import type { ShiftService } from '../shifts/shift-service.ts';
 
 export const Z_REPORTS_SQL = `
@@ -83,8 +84,14 @@ export interface ShiftsPort {
   openCash(): ShiftCashInRange | null;
 }
 
-/** What reports need from the antifraud module (antifraud-source.ts). */
-export type AntifraudPort = (range: { readonly fromSeq: number; readonly toSeq: number }) => { readonly flags: readonly ReportFlag[] };
+/**
+ * What reports need from antifraud (src/domain/antifraud.ts): a counter the report feeds from
+ * its own pass over the range (the day's records are read once), then the flags it raised.
+ */
+export interface AntifraudPort {
+  counter(range: { readonly fromSeq: number; readonly toSeq: number }): AntifraudCounter;
+  flags(counter: AntifraudCounter): readonly ReportFlag[];
+}
 
 /** Who did it (StaffService.authorize's result, src/core/staff/staff-service.ts). */
 export interface ReportAuthorization {
@@ -217,8 +224,13 @@ function build(ctx: ReportContext, o: BuildOptions): ReportData {
     const open = ctx.shifts.openCash();
     if (open) shifts.push(open);
   }
-  const read = readRange(ctx.db, o.range.fromSeq, o.dataToSeq, acc, { training: ctx.training ?? false, ...(ctx.shifts ? { shiftRanges: shifts } : {}) });
-  const flags = ctx.antifraud ? ctx.antifraud({ fromSeq: o.range.fromSeq, toSeq: o.dataToSeq }).flags : [];
+  const fraud = ctx.antifraud?.counter({ fromSeq: o.range.fromSeq, toSeq: o.dataToSeq });
+  const read = readRange(ctx.db, o.range.fromSeq, o.dataToSeq, acc, {
+    training: ctx.training ?? false,
+    ...(ctx.shifts ? { shiftRanges: shifts } : {}),
+    ...(fraud ? { antifraud: fraud } : {}),
+  });
+  const flags = ctx.antifraud && fraud ? ctx.antifraud.flags(fraud) : [];
   return acc.finish({
     kind: o.kind,
     zNo: o.zNo,
@@ -417,12 +429,15 @@ export function shiftsPort(service: ShiftSource): ShiftsPort {
   };
 }
 
-/** AntifraudPort over antifraud-source.ts, per shift when a shift service is given. */
-export function antifraudPort(db: Db, thresholds: AntifraudThresholds, shifts?: Pick<ShiftService, 'list'>): AntifraudPort {
-  return (range) => {
-    const spans = (shifts?.list({ last: SHIFT_LOOKBACK }) ?? [])
-      .filter((s) => s.openedSeq < range.toSeq && (s.closedSeq === null || s.closedSeq > range.fromSeq))
-      .map((s) => ({ id: s.id, openedSeq: s.openedSeq, closedSeq: s.closedSeq }));
-    return { flags: antifraudSignals(db, range, thresholds, spans).flags };
+/** The AntifraudPort of the configured thresholds, per shift when a shift service is given. */
+export function antifraudPort(thresholds: AntifraudThresholds, shifts?: Pick<ShiftService, 'list'>): AntifraudPort {
+  return {
+    counter(range) {
+      const spans = (shifts?.list({ last: SHIFT_LOOKBACK }) ?? [])
+        .filter((s) => s.openedSeq < range.toSeq && (s.closedSeq === null || s.closedSeq > range.fromSeq))
+        .map((s) => ({ id: s.id, openedSeq: s.openedSeq, closedSeq: s.closedSeq }));
+      return createAntifraudCounter(spans);
+    },
+    flags: (counter) => counter.finish(thresholds).flags,
   };
 }

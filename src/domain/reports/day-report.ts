@@ -253,12 +253,12 @@ export interface ReportMeta {
 /** What a report reads of a sale line: a SaleLineRecord has these and more. */
 export type ReportSaleLine = Pick<
   SaleLineRecord,
-  'amount' | 'basketDiscountShare' | 'gross' | 'lineDiscount' | 'originalUnitPrice' | 'source' | 'tax' | 'taxClass' | 'taxInclusive' | 'taxRateBps' | 'voided'
+  'amount' | 'basketDiscountShare' | 'gross' | 'lineDiscount' | 'lineNo' | 'originalUnitPrice' | 'source' | 'tax' | 'taxClass' | 'taxInclusive' | 'taxRateBps' | 'voided'
 >;
 
 /** What a report reads of a sale record: a SaleRecord has these and more. */
 export interface ReportSale
-  extends Pick<SaleRecord, 'training' | 'currency' | 'cashier' | 'completedAt' | 'basketDiscount' | 'subtotal' | 'taxTotal' | 'total' | 'rounding' | 'change'> {
+  extends Pick<SaleRecord, 'id' | 'training' | 'currency' | 'cashier' | 'completedAt' | 'basketDiscount' | 'subtotal' | 'taxTotal' | 'total' | 'rounding' | 'change'> {
   readonly lines: readonly ReportSaleLine[];
   readonly tenders: readonly Pick<TenderRecord, 'method' | 'amount'>[];
 }

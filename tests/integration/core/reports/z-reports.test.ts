@@ -232,7 +232,7 @@ describe('Z report with the real shift service and antifraud source', () => {
     service.open({ float: '200.00' }, who);
     sellRandomDay(30, 21);
     const thresholds = { voids: 0, refunds: null, noSales: null, priceOverrides: null, manualEntries: null };
-    const c = ctx({ shifts: shiftsPort(service), antifraud: antifraudPort(db, thresholds, service) });
+    const c = ctx({ shifts: shiftsPort(service), antifraud: antifraudPort(thresholds, service) });
     const x = xReport(c, { sinceLastZ: true }, 'mia');
     expect(x.cash.shifts).toHaveLength(1);
     expect(x.cash.shifts[0]?.counted).toBeNull();

@@ -67,6 +67,7 @@ const record: fc.Arbitrary<SaleRecord> = fc
 
 function projection(r: SaleRecord) {
   return {
+    id: r.id,
     training: r.training,
     currency: r.currency,
     cashier: r.cashier,
@@ -82,6 +83,7 @@ function projection(r: SaleRecord) {
       basketDiscountShare: l.basketDiscountShare,
       gross: l.gross,
       lineDiscount: l.lineDiscount,
+      lineNo: l.lineNo,
       originalUnitPrice: l.originalUnitPrice,
       source: l.source,
       tax: l.tax,
