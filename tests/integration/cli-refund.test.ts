@@ -3,12 +3,12 @@
 // the sandbox gateway (running in this process on 127.0.0.1, so the child is spawned
 // asynchronously) with kassa.config.json pointing at it; refused operations leave the store
 // exactly as it was.
-import { spawn } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import Database from 'better-sqlite3';
+import { runKassa, type CliRun } from '../support/kassa-cli.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase } from '../../src/core/db/open.ts';
 import { recordAttempt, settleAttempt } from '../../src/core/db/payment-attempts.ts';
@@ -21,35 +21,12 @@ import type { PaymentProvider } from '../../src/payments/provider.ts';
 import { startSandbox, type SandboxServer } from '../../src/payments/sandbox/server.ts';
 import { makeSale, SNAPSHOT, TERMINAL } from '../support/sale-fixtures.ts';
 
-const KASSA = join(resolve(import.meta.dirname, '../..'), 'src/cli/kassa.js');
 const root = mkdtempSync(join(tmpdir(), 'kassa-cli-refund-'));
 const TOKEN = 'manager-2468';
 const SLOW = { timeout: 90_000 };
 
-interface Run {
-  readonly code: number | null;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
-function kassa(dir: string, args: readonly string[], options: { env?: Record<string, string>; stdin?: string } = {}): Promise<Run> {
-  const env: NodeJS.ProcessEnv = { ...process.env, XDG_DATA_HOME: join(root, 'xdg'), ...options.env };
-  if (options.env?.KASSA_MANAGER_TOKEN === undefined) delete env.KASSA_MANAGER_TOKEN;
-  delete env.KASSA_DATA_DIR;
-  return new Promise((done, reject) => {
-    const child = spawn(process.execPath, [KASSA, '--data-dir', dir, ...args], { cwd: root, env, stdio: ['pipe', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (c: string) => (stdout += c));
-    child.stderr.setEncoding('utf8').on('data', (c: string) => (stderr += c));
-    child.stdin.end(options.stdin ?? '');
-    const guard = setTimeout(() => child.kill('SIGKILL'), 60_000);
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(guard);
-      done({ code, stdout, stderr });
-    });
-  });
+function kassa(dir: string, args: readonly string[], options: { env?: Record<string, string>; stdin?: string } = {}): Promise<CliRun> {
+  return runKassa(root, dir, args, options);
 }
 
 const withToken = { env: { KASSA_MANAGER_TOKEN: TOKEN } };

@@ -3,41 +3,18 @@
 // a cashier change, a blind close 10.00 short), the expected figure worked out in the test from
 // the sales in the database; refused commands leave the store exactly as it was; and with users,
 // the log-in by --user and the PIN on stdin, with an approver for what a cashier may not do.
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import Database from 'better-sqlite3';
+import { runKassa, type CliRun } from '../support/kassa-cli.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-const KASSA = join(resolve(import.meta.dirname, '../..'), 'src/cli/kassa.js');
 const root = mkdtempSync(join(tmpdir(), 'kassa-cli-shift-'));
 const SLOW = { timeout: 120_000 };
 
-interface Run {
-  readonly code: number | null;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
-function kassa(dir: string, args: readonly string[], options: { env?: Record<string, string>; stdin?: string } = {}): Promise<Run> {
-  const env: NodeJS.ProcessEnv = { ...process.env, XDG_DATA_HOME: join(root, 'xdg'), ...options.env };
-  delete env.KASSA_DATA_DIR;
-  if (options.env?.KASSA_NEW_PIN === undefined) delete env.KASSA_NEW_PIN;
-  return new Promise((done, reject) => {
-    const child = spawn(process.execPath, [KASSA, '--data-dir', dir, ...args], { cwd: root, env, stdio: ['pipe', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (c: string) => (stdout += c));
-    child.stderr.setEncoding('utf8').on('data', (c: string) => (stderr += c));
-    child.stdin.end(options.stdin ?? '');
-    const guard = setTimeout(() => child.kill('SIGKILL'), 60_000);
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(guard);
-      done({ code, stdout, stderr });
-    });
-  });
+function kassa(dir: string, args: readonly string[], options: { env?: Record<string, string>; stdin?: string } = {}): Promise<CliRun> {
+  return runKassa(root, dir, args, options);
 }
 
 function query<T>(dir: string, sql: string): T[] {

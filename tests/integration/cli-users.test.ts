@@ -2,43 +2,21 @@
 // throw-away data folders. Users are added with PINs on stdin or in $KASSA_NEW_PIN, listed,
 // changed, locked out by wrong PINs typed for a refund approval, unlocked; bad input exits 1 with
 // a message naming it and changes nothing; a refund goes through on a manager's PIN.
-import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import Database from 'better-sqlite3';
+import { runKassa, type CliRun } from '../support/kassa-cli.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase } from '../../src/core/db/open.ts';
 import { commitSale } from '../../src/core/db/sales.ts';
 import { makeSale, SNAPSHOT } from '../support/sale-fixtures.ts';
 
-const KASSA = join(resolve(import.meta.dirname, '../..'), 'src/cli/kassa.js');
 const root = mkdtempSync(join(tmpdir(), 'kassa-cli-users-'));
 const SLOW = { timeout: 120_000 };
 
-interface Run {
-  readonly code: number | null;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
-function kassa(dir: string, args: readonly string[], options: { env?: Record<string, string>; stdin?: string } = {}): Promise<Run> {
-  const env: NodeJS.ProcessEnv = { ...process.env, XDG_DATA_HOME: join(root, 'xdg'), ...options.env };
-  for (const name of ['KASSA_NEW_PIN', 'KASSA_MANAGER_TOKEN', 'KASSA_DATA_DIR']) if (options.env?.[name] === undefined) delete env[name];
-  return new Promise((done, reject) => {
-    const child = spawn(process.execPath, [KASSA, '--data-dir', dir, ...args], { cwd: root, env, stdio: ['pipe', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (c: string) => (stdout += c));
-    child.stderr.setEncoding('utf8').on('data', (c: string) => (stderr += c));
-    child.stdin.end(options.stdin ?? '');
-    const guard = setTimeout(() => child.kill('SIGKILL'), 60_000);
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(guard);
-      done({ code, stdout, stderr });
-    });
-  });
+function kassa(dir: string, args: readonly string[], options: { env?: Record<string, string>; stdin?: string } = {}): Promise<CliRun> {
+  return runKassa(root, dir, args, options);
 }
 
 /** What a users command could change, as one comparable string. */
