@@ -41,6 +41,7 @@
 //   not know it ignores it while one that does still serves terminals that never send it. The
 //   server keeps the latest report per terminal and flags the settlement with it.
 import { z } from 'zod';
+import { promotionSchema } from '../domain/promotions/promotion.ts';
 
 /** The newest item schema this code writes and understands. Items above it are refused. */
 export const SYNC_SCHEMA_VERSION = 1;
@@ -72,6 +73,8 @@ export const SYNC_PATHS = {
   adminCatalog: (storeId: string): string => `/v1/admin/stores/${encodeURIComponent(storeId)}/catalog`,
   /** GET ?from=<iso>&to=<iso> → SettlementResponse (admin auth). */
   adminSettlement: (storeId: string): string => `/v1/admin/stores/${encodeURIComponent(storeId)}/settlement`,
+  /** GET → PromotionsListResponse; POST PromotionsImportRequest → PromotionsImportResponse (admin auth). */
+  adminPromotions: (storeId: string): string => `/v1/admin/stores/${encodeURIComponent(storeId)}/promotions`,
 } as const;
 
 /** The header naming the terminal whose token is in Authorization. */
@@ -393,11 +396,15 @@ export const catalogProduct = z.strictObject({
 });
 export type CatalogProduct = z.infer<typeof catalogProduct>;
 
+/**
+ * A promotion as it travels in a catalog change: a Promotion of the engine
+ * (src/domain/promotions/promotion.ts). The wire only needs its id: the store server checks the
+ * whole definition with `promotionSchema` before it publishes one, and the terminal checks it
+ * again when it applies it, skipping (and counting) one it cannot read, so a single definition
+ * from a newer server never refuses the whole page it came in.
+ */
 export const catalogPromotion = z.looseObject({
   id: text(64),
-  name: z.string().max(200),
-  startsAt: isoTime.nullable(),
-  endsAt: isoTime.nullable(),
 });
 export type CatalogPromotion = z.infer<typeof catalogPromotion>;
 
@@ -459,6 +466,39 @@ export const catalogPublishResponse = z.strictObject({
   toVersion: z.number().int().positive(),
 });
 export type CatalogPublishResponse = z.infer<typeof catalogPublishResponse>;
+
+// ---------------------------------------------------------------- promotions (issue 8 §4)
+
+/**
+ * A promotion import: the definitions (each checked with `promotionSchema` by the server, which
+ * refuses the whole import naming the first bad one) published as `promotion.upsert` changes in
+ * ONE publish; with `replace`, also a `promotion.delete` for each of the store's promotions not
+ * among them, decided inside the same transaction.
+ */
+export const promotionsImportRequest = z.strictObject({
+  promotions: z.array(z.unknown()).max(MAX_CATALOG_PUBLISH),
+  replace: z.boolean(),
+});
+export type PromotionsImportRequest = z.infer<typeof promotionsImportRequest>;
+
+export const promotionsImportResponse = z.strictObject({
+  storeId,
+  upserted: z.number().int().nonnegative(),
+  deleted: z.number().int().nonnegative(),
+  /** The versions of the publish; null when there was nothing to publish. */
+  fromVersion: z.number().int().positive().nullable(),
+  toVersion: z.number().int().positive().nullable(),
+});
+export type PromotionsImportResponse = z.infer<typeof promotionsImportResponse>;
+
+/** The store's current promotions (the last upsert of each id not deleted since), by id. */
+export const promotionsListResponse = z.strictObject({
+  storeId,
+  promotions: z.array(promotionSchema),
+  /** Live definitions published before the server checked them, which do not pass `promotionSchema`. */
+  unreadable: z.array(z.strictObject({ id: text(64), reason: z.string() })),
+});
+export type PromotionsListResponse = z.infer<typeof promotionsListResponse>;
 
 // ---------------------------------------------------------------- settlement
 

@@ -17,12 +17,19 @@
 //   <url>`, then "Press Ctrl+C to stop." once it listens, so a script can wait for that line.
 //   The first SIGINT/SIGTERM closes the server (requests in flight finish) and then the
 //   storage; a second one falls back to Node's default.
+// - `promotions import` reads the CSV here (all of it checked, every error listed with its line
+//   number, nothing sent when there is one) and sends the definitions to the admin API, which
+//   checks them again and publishes them in one catalog publish; `promotions list` reads them
+//   back. Both need the server running, like `register`.
 // - `settlement` marks each terminal's flags (unsent, receipt-gap, silent) after its row, and
 //   lists flagged terminals that have nothing in the range, so a manager never reads a store
 //   total as final while a terminal still holds sales.
 import type { Command } from 'commander';
 import { join, resolve } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { formatMoney, isSupportedCurrency } from '../../domain/money.ts';
+import type { Promotion } from '../../domain/promotions/promotion.ts';
+import { PromotionCsvError, readPromotionsCsv } from '../../domain/promotions/promotion-csv.ts';
 import { adminRequest } from '../../server/store/admin-client.ts';
 import { readAdminToken, readOrCreateAdminToken } from '../../server/store/admin-token.ts';
 import { startStoreServer } from '../../server/store/http-api.ts';
@@ -32,10 +39,13 @@ import type { StoreStorage } from '../../server/store/storage.ts';
 import {
   DEFAULT_SILENT_AFTER_SECONDS,
   SYNC_PATHS,
+  promotionsImportResponse,
+  promotionsListResponse,
   registerTerminalRequest,
   registerTerminalResponse,
   settlementQuery,
   settlementResponse,
+  storeId as storeIdSchema,
   type SettlementResponse,
   type SettlementTotals,
   type TerminalStanding,
@@ -182,7 +192,10 @@ Without a database URL the data is kept by embedded PGlite in <data dir>/store-s
 Terminals push sales at /v1/sync/push with their own token. To add a terminal, with the
 server running:
   kassa store-server register --store S01 --terminal T01
-and put the printed token in that terminal's sync settings. Runs until Ctrl+C.`,
+and put the printed token in that terminal's sync settings. Promotions are imported from a
+CSV and pushed to the terminals with the catalog:
+  kassa store-server promotions import promotions.csv --store S01 [--replace]
+Runs until Ctrl+C.`,
     )
     .action(async function (this: Command, opts: ServeOptions) {
       await runStoreServer(this, opts);
@@ -243,5 +256,112 @@ and put the printed token in that terminal's sync settings. Runs until Ctrl+C.`,
       const answer = await adminRequest({ baseUrl: opts.url, adminToken, method: 'GET', path, answer: settlementResponse });
       if (opts.json) printJson(answer);
       else printSettlement(answer);
+    });
+
+  registerPromotionCommands(command);
+}
+
+/** One line per promotion for `promotions list`: id, kind, what it does and when. */
+function promotionLine(p: Promotion, currency: string): string {
+  const m = (amount: number) => money(amount, currency);
+  const pct = (bps: number) => `${bps / 100}%`;
+  const what =
+    p.kind === 'percent_off'
+      ? `${pct(p.percentBps)} off`
+      : p.kind === 'amount_off'
+        ? `${m(p.amount)} off`
+        : p.kind === 'fixed_price'
+          ? `price ${m(p.price)}`
+          : p.kind === 'buy_get'
+            ? `buy ${p.buy} get ${p.get} at ${pct(p.percentBps)} off`
+            : p.kind === 'n_for_price'
+              ? `${p.quantity} for ${m(p.price)}`
+              : `spend ${m(p.minSpend)} get ${p.amount === null ? pct(p.percentBps ?? 0) : m(p.amount)} off`;
+  const target = p.target.kind === 'basket' ? 'basket' : p.target.kind === 'item' ? `items ${p.target.skus.join('|')}` : `departments ${p.target.departments.join('|')}`;
+  const w = p.window;
+  const when = [
+    w.weekdays === null ? '' : `weekdays ${w.weekdays.join('|')}`,
+    w.hours.length === 0 ? '' : `hours ${w.hours.map((h) => `${h.start}-${h.end}`).join('|')}`,
+    w.from === null && w.until === null ? '' : `${w.from ?? '…'} to ${w.until ?? '…'}`,
+  ].filter((x) => x !== '');
+  const flags = [p.memberOnly ? 'members only' : '', p.stacking, p.group === null ? '' : `group ${p.group}`, `priority ${p.priority}`].filter((x) => x !== '');
+  return `  ${p.id}  ${p.name}: ${what} on ${target}${when.length > 0 ? `, ${when.join(', ')}` : ''} (${flags.join(', ')})`;
+}
+
+function readUtf8(file: string): string {
+  const bytes = readFileSync(resolve(file));
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    throw new UsageError(`${file}: not UTF-8 text (save the CSV as UTF-8)`);
+  }
+}
+
+function registerPromotionCommands(command: Command): void {
+  const promotions = command.command('promotions').description("manage the store's promotions on the running store server (pushed to terminals with the catalog)");
+
+  promotions
+    .command('import')
+    .description('check a promotions CSV and publish its promotions to the store in one publish (any error: nothing is published)')
+    .argument('<file>', 'the promotions CSV (UTF-8; columns in the README, "Promotions")')
+    .requiredOption('--store <id>', 'the store, e.g. S01')
+    .option('--currency <code>', 'the store currency the money columns are in', 'CNY')
+    .option('--replace', "also delete the store's promotions that are not in the file")
+    .option('--url <url>', 'the store server', DEFAULT_URL)
+    .option('--admin-token-file <file>', 'the admin token file (default: <data dir>/store-server/admin-token)')
+    .option('--json', 'print the answer as JSON')
+    .action(async function (this: Command, file: string, opts: { store: string; currency: string; replace?: boolean; url: string; json?: boolean }) {
+      const store = storeIdSchema.safeParse(opts.store);
+      if (!store.success) throw new UsageError(`--store: ${store.error.issues[0]?.message ?? 'invalid'}`);
+      if (!isSupportedCurrency(opts.currency)) throw new UsageError(`--currency: "${opts.currency}" is not a currency Kassa supports`);
+      let definitions: Promotion[];
+      try {
+        definitions = readPromotionsCsv(readUtf8(file), { currency: opts.currency });
+      } catch (err) {
+        if (!(err instanceof PromotionCsvError)) throw err;
+        // Exit 1 (the file is wrong), not 2 (the command line is): every problem, one per line.
+        process.stderr.write(`kassa: ${file}: ${err.message}\nnothing was published\n`);
+        process.exitCode = 1;
+        return;
+      }
+      if (definitions.length === 0 && !opts.replace) throw new UsageError(`${file}: no promotions in the file (to delete all of the store's promotions, use --replace)`);
+      const adminToken = readAdminToken(adminTokenFile(this, tokenFileFlag(this)));
+      const answer = await adminRequest({
+        baseUrl: opts.url,
+        adminToken,
+        method: 'POST',
+        path: SYNC_PATHS.adminPromotions(store.data),
+        body: { promotions: definitions, replace: opts.replace === true },
+        answer: promotionsImportResponse,
+      });
+      if (opts.json) {
+        printJson(answer);
+        return;
+      }
+      const versions = answer.fromVersion === null ? 'nothing to publish' : `catalog versions ${answer.fromVersion}–${answer.toVersion ?? '?'}`;
+      say(`Store ${answer.storeId}: ${answer.upserted} promotion${answer.upserted === 1 ? '' : 's'} published, ${answer.deleted} deleted (${versions}).`);
+    });
+
+  promotions
+    .command('list')
+    .description("list the store's current promotions from the running store server")
+    .requiredOption('--store <id>', 'the store, e.g. S01')
+    .option('--currency <code>', 'the store currency, for showing amounts', 'CNY')
+    .option('--url <url>', 'the store server', DEFAULT_URL)
+    .option('--admin-token-file <file>', 'the admin token file (default: <data dir>/store-server/admin-token)')
+    .option('--json', 'print the answer as JSON (amounts in minor units)')
+    .action(async function (this: Command, opts: { store: string; currency: string; url: string; json?: boolean }) {
+      const store = storeIdSchema.safeParse(opts.store);
+      if (!store.success) throw new UsageError(`--store: ${store.error.issues[0]?.message ?? 'invalid'}`);
+      const adminToken = readAdminToken(adminTokenFile(this, tokenFileFlag(this)));
+      const answer = await adminRequest({ baseUrl: opts.url, adminToken, method: 'GET', path: SYNC_PATHS.adminPromotions(store.data), answer: promotionsListResponse });
+      if (opts.json) {
+        printJson(answer);
+        return;
+      }
+      const n = answer.promotions.length;
+      say(`Store ${answer.storeId}: ${n} promotion${n === 1 ? '' : 's'}`);
+      for (const p of answer.promotions) say(promotionLine(p, opts.currency));
+      for (const u of answer.unreadable) say(`  ${u.id}  (published before it was checked, and not a valid promotion: ${u.reason})`);
     });
 }

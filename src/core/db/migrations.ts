@@ -4,6 +4,7 @@
 // Kassa must never write into a schema it does not understand.
 import type Database from 'better-sqlite3';
 import { PAYMENT_ATTEMPTS_SQL } from './payment-attempts.ts';
+import { PROMOTIONS_SQL } from './promotions.ts';
 import { REFUNDS_SQL } from './refunds.ts';
 import { RECONCILE_SQL } from '../reconcile/resolutions.ts';
 import { Z_REPORTS_SQL } from '../reports/z-reports.ts';
@@ -228,6 +229,7 @@ export const MIGRATIONS: readonly Migration[] = [
     name: 'wallet reconciliation resolutions',
     sql: RECONCILE_SQL,
   },
+  { version: 9, name: 'promotions', sql: PROMOTIONS_SQL },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]?.version ?? 0;

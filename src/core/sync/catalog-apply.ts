@@ -13,16 +13,27 @@
 //   status shows the newest), and the version still moves past it, so one bad change cannot
 //   stop every later one: a product in another currency than the terminal's, with a tax class
 //   the terminal's config does not have, or a barcode that is not a valid key; a price for a
-//   SKU the terminal does not have; promotions (the terminal has no promotion rules yet).
+//   SKU the terminal does not have; a promotion whose definition fails the engine's
+//   `promotionSchema` (e.g. a kind from a newer Kassa).
+// - Promotions are stored in the same transaction as the rest of the page (../db/promotions.ts);
+//   a delete of a promotion the terminal does not have is applied (nothing to remove).
 // - Each applied page is journalled as 'catalog.imported' (source 'store-server', the versions
 //   and counts) in the same transaction, when a terminal id is given.
 import type { Product } from '../../domain/product.ts';
 import { normalizeBarcode } from '../../domain/barcodes/normalize.ts';
 import type { CatalogProduct, VersionedCatalogChange } from '../../shared/sync-protocol.ts';
+import { promotionSchema } from '../../domain/promotions/promotion.ts';
 import { catalogRepository } from '../db/catalog.ts';
+import { deletePromotion, upsertPromotion } from '../db/promotions.ts';
 import { appendJournal } from '../db/journal.ts';
 import type { Db } from '../db/open.ts';
 import { addCatalogSkipped, catalogVersion, setCatalogVersion, type SkippedCatalogChange } from './sync-state.ts';
+
+function describePromotionIssue(error: { issues: readonly { path: readonly PropertyKey[]; message: string }[] }): string {
+  const issue = error.issues[0];
+  const path = issue?.path.map(String).join('.') ?? '';
+  return `${path === '' ? '' : `${path}: `}${issue?.message ?? 'invalid'}`;
+}
 
 export class CatalogSyncError extends Error {
   override name = 'CatalogSyncError';
@@ -80,7 +91,7 @@ export function applyCatalogChanges(db: Db, changes: readonly VersionedCatalogCh
       let applied = 0;
       let alreadyApplied = 0;
       const skipped: SkippedCatalogChange[] = [];
-      const counts = { upserted: 0, deleted: 0, prices: 0 };
+      const counts = { upserted: 0, deleted: 0, prices: 0, promotions: 0, promotionsDeleted: 0 };
       // Consecutive product upserts go to the repository together: it writes the search index
       // after the rows, which is much faster than one product at a time.
       let run: Product[] = [];
@@ -129,9 +140,20 @@ export function applyCatalogChanges(db: Db, changes: readonly VersionedCatalogCh
             }
             break;
           }
-          case 'promotion.upsert':
+          case 'promotion.upsert': {
+            const parsed = promotionSchema.safeParse(c.promotion);
+            if (!parsed.success) skip(c, `promotion "${c.promotion.id}" is not a promotion this terminal can read: ${describePromotionIssue(parsed.error)}`);
+            else {
+              upsertPromotion(db, parsed.data, { at: options.at, version: c.version });
+              counts.promotions += 1;
+              applied += 1;
+            }
+            break;
+          }
           case 'promotion.delete':
-            skip(c, 'the terminal does not apply promotions yet');
+            deletePromotion(db, c.id);
+            counts.promotionsDeleted += 1;
+            applied += 1;
             break;
         }
       }

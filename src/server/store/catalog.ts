@@ -13,27 +13,32 @@
 //   one transaction, never sells from half a publish. Each change row keeps its publish's
 //   last version (`publish_last`) for this.
 import type { CatalogChange, CatalogPublishResponse, CatalogPullResponse, VersionedCatalogChange } from '../../shared/sync-protocol.ts';
-import type { StoreStorage } from './storage.ts';
+import type { SqlRunner, StoreStorage } from './storage.ts';
 import { toInt, toIso } from './storage.ts';
 
 export async function publishCatalog(storage: StoreStorage, storeId: string, changes: readonly CatalogChange[]): Promise<CatalogPublishResponse> {
   if (changes.length === 0) throw new Error('publishCatalog needs at least one change');
   return storage.transaction(async (tx) => {
     await tx.query('INSERT INTO stores (store_id) VALUES ($1) ON CONFLICT (store_id) DO NOTHING', [storeId]);
-    const [row] = await tx.query<{ v: unknown }>('UPDATE stores SET catalog_version = catalog_version + $2 WHERE store_id = $1 RETURNING catalog_version AS v', [
-      storeId,
-      changes.length,
-    ]);
-    const toVersion = toInt(row?.v, 'catalog_version');
-    const fromVersion = toVersion - changes.length + 1;
-    await tx.query(
-      `INSERT INTO catalog_changes (store_id, version, kind, change, publish_last)
-       SELECT $1, $2 + e.ord - 1, e.c ->> 'kind', e.c, $4
-       FROM jsonb_array_elements($3::jsonb) WITH ORDINALITY AS e(c, ord)`,
-      [storeId, fromVersion, JSON.stringify(changes), toVersion],
-    );
-    return { storeId, fromVersion, toVersion };
+    return insertChanges(tx, storeId, changes);
   });
+}
+
+/** Gives `changes` the store's next versions and stores them; the caller's transaction. */
+export async function insertChanges(tx: SqlRunner, storeId: string, changes: readonly CatalogChange[]): Promise<CatalogPublishResponse> {
+  const [row] = await tx.query<{ v: unknown }>('UPDATE stores SET catalog_version = catalog_version + $2 WHERE store_id = $1 RETURNING catalog_version AS v', [
+    storeId,
+    changes.length,
+  ]);
+  const toVersion = toInt(row?.v, 'catalog_version');
+  const fromVersion = toVersion - changes.length + 1;
+  await tx.query(
+    `INSERT INTO catalog_changes (store_id, version, kind, change, publish_last)
+     SELECT $1, $2 + e.ord - 1, e.c ->> 'kind', e.c, $4
+     FROM jsonb_array_elements($3::jsonb) WITH ORDINALITY AS e(c, ord)`,
+    [storeId, fromVersion, JSON.stringify(changes), toVersion],
+  );
+  return { storeId, fromVersion, toVersion };
 }
 
 export async function pullCatalog(storage: StoreStorage, storeId: string, since: number, limit: number): Promise<CatalogPullResponse> {

@@ -1,7 +1,7 @@
 // The store server's HTTP API on node:http (issue 6 §1): terminals push outbox batches, pull
 // catalog changes and ask for settlement; the operator registers terminals, publishes catalog
-// changes and reads settlement. Paths, bodies and answers are src/shared/sync-protocol.ts.
-// node:http and no framework: seven routes with JSON bodies, and the rules that matter (a body
+// changes, imports and lists promotions (./promotions.ts) and reads settlement. Paths, bodies and answers are src/shared/sync-protocol.ts.
+// node:http and no framework: a handful of routes with JSON bodies, and the rules that matter (a body
 // limit, a cut-off body never applied, refusals before any write) are clearer written out.
 //
 // Decisions a caller must know:
@@ -36,6 +36,7 @@ import {
   catalogPublishRequest,
   decodeTerminalReport,
   catalogPullQuery,
+  promotionsImportRequest,
   pushRequest,
   registerTerminalRequest,
   settlementQuery,
@@ -46,6 +47,7 @@ import {
   type TerminalReport,
 } from '../../shared/sync-protocol.ts';
 import { publishCatalog, pullCatalog } from './catalog.ts';
+import { importPromotions, listStorePromotions, promotionChangeProblem } from './promotions.ts';
 import { applyPush, describeIssues, findUnstorable, refuseNewerSchema } from './push.ts';
 import { settlement } from './settlement.ts';
 import type { StoreStorage } from './storage.ts';
@@ -296,7 +298,32 @@ export async function startStoreServer(options: StoreServerOptions): Promise<Sto
             const request = parseWith(catalogPublishRequest, parseJson(await readBody(req, limit)), 'catalog publish');
             const unstorable = findUnstorable(request.changes, 'changes');
             if (unstorable !== null) throw new StoreRefusal('malformed', unstorable);
+            const badPromotion = request.changes.map(promotionChangeProblem).find((p) => p !== null);
+            if (badPromotion !== undefined) throw new StoreRefusal('malformed', badPromotion);
             return publishCatalog(storage, storeId, request.changes);
+          },
+        },
+      ],
+    },
+    {
+      pattern: /^\/v1\/admin\/stores\/([^/]+)\/promotions$/,
+      routes: [
+        {
+          method: 'GET',
+          run: async (req, _url, [raw]) => {
+            admin(req);
+            return listStorePromotions(storage, storeParam(raw));
+          },
+        },
+        {
+          method: 'POST',
+          run: async (req, _url, [raw]) => {
+            admin(req);
+            const storeId = storeParam(raw);
+            const request = parseWith(promotionsImportRequest, parseJson(await readBody(req, limit)), 'promotions import');
+            const unstorable = findUnstorable(request.promotions, 'promotions');
+            if (unstorable !== null) throw new StoreRefusal('malformed', unstorable);
+            return importPromotions(storage, storeId, request.promotions, request.replace);
           },
         },
       ],

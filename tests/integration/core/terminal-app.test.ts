@@ -71,10 +71,6 @@ function activeEachCode(app: TerminalApp): string {
   return code.replace(/^0/, '');
 }
 
-function percentile(sorted: readonly number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? Number.NaN;
-}
-
 describe('training mode', () => {
   it('makes its folder and demo catalog on first start, runs simulated devices on socat ptys, and sells from the virtual scanner', async () => {
     const dir = join(root, 'training');
@@ -103,19 +99,14 @@ describe('training mode', () => {
     host.subscribe((e: EventMessage) => {
       if (e.name === 'checkout') events.push({ at: performance.now(), view: e.payload as CheckoutView });
     });
-    const latencies: number[] = [];
+    // Each scan reaches the screen as its own 'checkout' event. How fast is the bench's job
+    // (scan_to_screen_p95_ms in npm run bench), not a timed assertion here.
     for (let i = 1; i <= 30; i += 1) {
       const t0 = performance.now();
       const res = await fetch(`${app.sim?.controlUrl}/scanner/scan`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ code }) });
       expect(res.status).toBe(200);
       await until(() => events.some((e) => e.at >= t0 && e.view.lines[0]?.quantityMilli === i * 1000 && !e.view.busy), `scan ${i} on the screen`);
-      const seen = events.find((e) => e.at >= t0 && e.view.lines[0]?.quantityMilli === i * 1000);
-      latencies.push((seen?.at ?? Number.NaN) - t0);
     }
-    latencies.sort((a, b) => a - b);
-    const p95 = percentile(latencies, 95);
-    console.log(`scan (sim control API POST) → 'checkout' event over socat: p50 ${percentile(latencies, 50).toFixed(1)} ms, p95 ${p95.toFixed(1)} ms`);
-    expect(p95).toBeLessThan(50);
     const view = await api.settled('the scanned item', (v) => v.lines.length === 1);
     expect(view.lines[0]?.quantityMilli).toBe(30_000);
     await api.send({ type: 'CANCEL', reason: 'test over' });

@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { catalogRepository } from '../../../src/core/db/catalog.ts';
+import { listPromotions } from '../../../src/core/db/promotions.ts';
 import { openDatabase, type Db } from '../../../src/core/db/open.ts';
 import { recordRefund } from '../../../src/core/db/refunds.ts';
 import { commitSale, getSale } from '../../../src/core/db/sales.ts';
@@ -371,12 +372,27 @@ describe('catalog changes', () => {
     await publish(t.storeId, [
       { kind: 'price.set', sku: 'A1', price: 399, currency: 'CNY' },
       { kind: 'product.delete', sku: 'OLD' },
-      { kind: 'promotion.upsert', promotion: { id: 'P1', name: 'member day', startsAt: null, endsAt: null } },
+      {
+        kind: 'promotion.upsert',
+        promotion: {
+          id: 'P1',
+          name: 'member day',
+          kind: 'percent_off',
+          percentBps: 1000,
+          target: { kind: 'basket' },
+          memberOnly: true,
+          stacking: 'stackable',
+          group: null,
+          priority: 0,
+          window: { weekdays: [3], hours: [], from: null, until: null },
+        },
+      },
     ]);
     // The store moves a barcode to a new product: the terminal follows.
     await publish(t.storeId, [{ kind: 'product.upsert', product: product('D4', 250, { barcodes: ['6901234567892'] }) }]);
     const result = await t.client(server.url, { catalogPageSize: 3 }).syncOnce(10);
-    expect(result).toMatchObject({ catalogApplied: 5, catalogVersion: 7 });
+    expect(result).toMatchObject({ catalogApplied: 6, catalogVersion: 7 });
+    expect(listPromotions(t.db).map((p) => [p.id, p.name, p.memberOnly, p.window.weekdays])).toEqual([['P1', 'member day', true, [3]]]);
     const repo = catalogRepository(t.db);
     expect(repo.findBySku('A1')).toMatchObject({ price: { amount: 399, currency: 'CNY' }, barcodes: [] });
     expect(repo.findBySku('B2')).toMatchObject({ unit: 'kg', price: { amount: 1298 } });
@@ -385,11 +401,8 @@ describe('catalog changes', () => {
     expect(repo.findByBarcode('06901234567892')?.sku).toBe('D4');
     const report = syncReport(t.db);
     expect(report.catalogVersion).toBe(7);
-    expect(report.catalogSkipped.count).toBe(2);
-    expect(report.catalogSkipped.newest.map((s) => [s.version, s.kind])).toEqual([
-      [3, 'product.upsert'],
-      [6, 'promotion.upsert'],
-    ]);
+    expect(report.catalogSkipped.count).toBe(1);
+    expect(report.catalogSkipped.newest.map((s) => [s.version, s.kind])).toEqual([[3, 'product.upsert']]);
     expect(report.catalogSkipped.newest[0]?.reason).toContain('tax class "luxury"');
     // Three pages, each journalled.
     const journalled = t.db.prepare("SELECT payload FROM journal WHERE kind = 'catalog.imported' ORDER BY seq").pluck().all() as string[];

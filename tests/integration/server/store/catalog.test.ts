@@ -35,7 +35,23 @@ describeStorages('catalog changes', (kind) => {
     const changes: CatalogChange[] = [
       { kind: 'product.upsert', product: product('SKU-0001', 350) },
       { kind: 'price.set', sku: 'SKU-0001', price: 399, currency: 'CNY' },
-      { kind: 'promotion.upsert', promotion: { id: 'P1', name: '买二送一', startsAt: '2025-03-01T00:00:00+08:00', endsAt: null, rule: { buy: 2, free: 1 } } },
+      {
+        kind: 'promotion.upsert',
+        promotion: {
+          id: 'P1',
+          name: '买二送一',
+          kind: 'buy_get',
+          buy: 2,
+          get: 1,
+          percentBps: 10_000,
+          target: { kind: 'item', skus: ['SKU-0001'] },
+          memberOnly: false,
+          stacking: 'stackable',
+          group: null,
+          priority: 0,
+          window: { weekdays: null, hours: [], from: '2025-03-01', until: null },
+        },
+      },
     ];
     const published = await publish(storeId, changes);
     expect(published.status).toBe(200);

@@ -1,5 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { catalogRepository } from '../../../../src/core/db/catalog.ts';
+import { activePromotions, listPromotions } from '../../../../src/core/db/promotions.ts';
+import { ALWAYS, type Promotion } from '../../../../src/domain/promotions/promotion.ts';
 import { openDatabase, type Db } from '../../../../src/core/db/open.ts';
 import { applyCatalogChanges, CatalogSyncError } from '../../../../src/core/sync/catalog-apply.ts';
 import { catalogSkipped, catalogVersion } from '../../../../src/core/sync/sync-state.ts';
@@ -36,7 +38,55 @@ const product = (sku: string, price: number, extra: Partial<CatalogProduct> = {}
 const upsert = (version: number, p: CatalogProduct): VersionedCatalogChange => ({ kind: 'product.upsert', product: p, version, publishedAt: AT });
 const journalCount = () => db.prepare("SELECT count(*) FROM journal WHERE kind = 'catalog.imported'").pluck().get() as number;
 
+const promo = (id: string, extra: Partial<Promotion> = {}): Promotion =>
+  ({
+    id,
+    name: `Promo ${id}`,
+    kind: 'percent_off',
+    percentBps: 1000,
+    target: { kind: 'item', skus: ['A'] },
+    memberOnly: false,
+    stacking: 'stackable',
+    group: null,
+    priority: 0,
+    window: ALWAYS,
+    ...extra,
+  }) as Promotion;
+const promoUpsert = (version: number, p: unknown): VersionedCatalogChange =>
+  ({ kind: 'promotion.upsert', promotion: p, version, publishedAt: AT }) as VersionedCatalogChange;
+
 describe('applyCatalogChanges', () => {
+  it('stores promotion upserts and deletes in the page, skipping a definition that does not parse', () => {
+    const r = applyCatalogChanges(
+      db,
+      [
+        promoUpsert(1, promo('P1')),
+        promoUpsert(2, promo('P2', { window: { ...ALWAYS, until: '2026-01-31' } })),
+        promoUpsert(3, promo('P3', { name: 'wrong', percentBps: 0 })),
+        promoUpsert(4, promo('P1', { name: 'Promo P1 v2', percentBps: 2000 })),
+        upsert(5, product('A', 100)),
+      ],
+      OPTIONS,
+    );
+    expect(r).toEqual({ applied: 4, skipped: 1, alreadyApplied: 0, version: 5 });
+    expect(listPromotions(db).map((p) => [p.id, p.name, p.kind === 'percent_off' ? p.percentBps : null])).toEqual([
+      ['P1', 'Promo P1 v2', 2000],
+      ['P2', 'Promo P2', 1000],
+    ]);
+    expect(catalogSkipped(db).newest.map((s) => s.reason)).toEqual(['promotion "P3" is not a promotion this terminal can read: percentBps: percentage must be above 0']);
+    expect(activePromotions(db, '2026-02-01').map((p) => p.id)).toEqual(['P1']);
+    expect(activePromotions(db, '2026-01-31').map((p) => p.id)).toEqual(['P1', 'P2']);
+
+    const later = applyCatalogChanges(db, [{ kind: 'promotion.delete', id: 'P1', version: 6, publishedAt: AT }, { kind: 'promotion.delete', id: 'GONE', version: 7, publishedAt: AT }], OPTIONS);
+    expect(later).toEqual({ applied: 2, skipped: 0, alreadyApplied: 0, version: 7 });
+    expect(listPromotions(db).map((p) => p.id)).toEqual(['P2']);
+  });
+
+  it('keeps promotions at the old version when a page is refused', () => {
+    expect(() => applyCatalogChanges(db, [promoUpsert(1, promo('P1')), upsert(3, product('A', 100))], OPTIONS)).toThrow(CatalogSyncError);
+    expect(listPromotions(db)).toEqual([]);
+  });
+
   it('applies a page and moves the version, journalling the page once', () => {
     const r = applyCatalogChanges(db, [upsert(1, product('A', 100, { barcodes: ['6901234567892'] })), upsert(2, product('B', 200))], OPTIONS);
     expect(r).toEqual({ applied: 2, skipped: 0, alreadyApplied: 0, version: 2 });
@@ -71,7 +121,7 @@ describe('applyCatalogChanges', () => {
       upsert(2, product('TAX1', 100, { taxClass: 'luxury' })),
       upsert(3, product('BAD1', 100, { barcodes: ['6901234567891'] })),
       { kind: 'price.set', sku: 'NOPE', price: 5, currency: 'CNY', version: 4, publishedAt: AT },
-      { kind: 'promotion.delete', id: 'P1', version: 5, publishedAt: AT },
+      { kind: 'promotion.upsert', promotion: { id: 'P1', name: 'from a newer Kassa', kind: 'teleport' }, version: 5, publishedAt: AT },
       upsert(6, product('OK1', 100)),
     ];
     const r = applyCatalogChanges(db, changes, OPTIONS);
@@ -83,8 +133,9 @@ describe('applyCatalogChanges', () => {
       'sku TAX1 has tax class "luxury", which the terminal\'s config does not define',
       'sku BAD1: barcode "6901234567891" is not valid (bad check digit: expected 2, got 1)',
       "sku NOPE is not in the terminal's catalog",
-      'the terminal does not apply promotions yet',
+      `promotion "P1" is not a promotion this terminal can read: kind: Invalid discriminator value. Expected 'percent_off' | 'amount_off' | 'fixed_price' | 'buy_get' | 'n_for_price' | 'spend_get'`,
     ]);
+    expect(listPromotions(db)).toEqual([]);
     expect(catalogRepository(db).countProducts()).toBe(1);
   });
 
