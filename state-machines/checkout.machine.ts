@@ -39,6 +39,11 @@ import { and, assign, fromPromise, sendTo, setup } from 'xstate';
 import { paymentMachine, paymentInputProblem, type PaymentInput, type PaymentResult } from './payment.machine.ts';
 import {
   addItem,
+  removeCoupon,
+  removeMember,
+  redeemPoints,
+  setCoupon,
+  setMember,
   clearBasketDiscount,
   clearLineDiscount,
   computeTotals,
@@ -50,7 +55,7 @@ import {
   setQuantity,
   voidLine,
 } from '../src/domain/cart.ts';
-import type { Cart, CartItemInput, CartLimits, DiscountInput } from '../src/domain/cart.ts';
+import type { Cart, CartItemInput, CartLimits, CouponInput, DiscountInput, MemberInput } from '../src/domain/cart.ts';
 import { formatMoney } from '../src/domain/money.ts';
 import type { Unit } from '../src/domain/product.ts';
 import type { SaleRecord, TenderRecord } from '../src/domain/sale-record.ts';
@@ -94,14 +99,35 @@ export interface SearchHit {
   readonly unit: Unit;
 }
 
-/** What to look up: scanned data, or a sku (from search or manual entry), with a quantity typed first. */
+/**
+ * What to look up: scanned data (an item, or a member card or coupon the host recognizes), a
+ * sku (from search or manual entry) with a quantity typed first, a coupon code typed in, or a
+ * member number / card / phone typed in. The machine adds the open sale's id and what a coupon
+ * would be measured against (`spend`: goods after promotions and the cashier's discount).
+ */
 export interface LookupInput {
   readonly data?: string;
   readonly sku?: string;
   readonly quantityMilli?: number;
+  readonly coupon?: string;
+  readonly member?: string;
+  readonly saleId?: string;
+  readonly spend?: number;
 }
 
-export type LookupResult = { readonly ok: true; readonly item: CartItemInput } | { readonly ok: false; readonly error: string };
+export type LookupResult =
+  | { readonly ok: true; readonly item: CartItemInput }
+  /** A member card or number: the member goes on the sale. */
+  | { readonly ok: true; readonly member: MemberInput }
+  /** A coupon the host checked (and reserved, for single use) for this sale. */
+  | { readonly ok: true; readonly coupon: CouponInput }
+  | { readonly ok: false; readonly error: string };
+
+/** A coupon leaving the sale: the host gives a single-use reservation back. */
+export interface CouponReleaseInput {
+  readonly code: string;
+  readonly saleId: string;
+}
 
 /** The committed sale minus the receipt number (the core assigns it), and the cart for the journal. */
 export interface CommitInput {
@@ -190,6 +216,8 @@ export interface CheckoutContext {
   readonly payment?: PaymentInput | null;
   /** How the last wallet payment attempt ended. */
   readonly lastPayment?: PaymentResult | null;
+  /** The coupon reservation being given back (releasingCoupon). */
+  readonly releasing?: CouponReleaseInput | null;
 }
 
 /** Carried by events that may open a sale; ignored while a sale is open. */
@@ -211,6 +239,14 @@ export type CheckoutEvent =
   | { readonly type: 'BASKET_DISCOUNT'; readonly discount: DiscountInput | null; readonly reason: string }
   | { readonly type: 'OVERRIDE_PRICE'; readonly lineNo: number; readonly unitPrice: number; readonly reason: string }
   | { readonly type: 'CLEAR_ERROR' }
+  /** A coupon code typed in (a scanned one comes as SCAN). */
+  | { readonly type: 'COUPON'; readonly code: string }
+  | { readonly type: 'REMOVE_COUPON' }
+  /** A member number, card or phone typed in (a scanned card comes as SCAN); may open the sale. */
+  | ({ readonly type: 'MEMBER'; readonly query: string } & Opening)
+  | { readonly type: 'REMOVE_MEMBER' }
+  /** Redeem the member's points off the sale (0 takes it back). */
+  | { readonly type: 'REDEEM_POINTS'; readonly points: number }
   | { readonly type: 'TENDER'; readonly at: string }
   | { readonly type: 'TENDER_CASH'; readonly received: number; readonly at: string }
   /** A wallet payment the host has already completed (payment machine). */
@@ -263,6 +299,16 @@ function message(e: unknown): string {
   return String(e);
 }
 
+function isLookupEvent(event: CheckoutEvent): event is LookupEvent {
+  return event.type === 'SCAN' || event.type === 'ADD' || event.type === 'COUPON' || event.type === 'MEMBER';
+}
+
+/** What a coupon's minimum spend is measured on: the goods after promotions and the cashier's discount. */
+export function couponSpend(cart: Cart): number {
+  const t = computeTotals(cart);
+  return t.gross - t.lineDiscounts - t.linePromotions - t.basketPromotions - t.basketDiscount;
+}
+
 /** Runs a cart operation; on a domain error keeps the cart and reports the message. */
 function tryCart(context: CheckoutContext, op: (cart: Cart) => Cart): Partial<CheckoutContext> {
   try {
@@ -272,8 +318,12 @@ function tryCart(context: CheckoutContext, op: (cart: Cart) => Cart): Partial<Ch
   }
 }
 
-function lookupFrom(event: { type: 'SCAN'; data: string } | { type: 'ADD'; sku: string; quantityMilli?: number }): LookupInput {
+type LookupEvent = Extract<CheckoutEvent, { type: 'SCAN' | 'ADD' | 'COUPON' | 'MEMBER' }>;
+
+function lookupFrom(event: LookupEvent): LookupInput {
   if (event.type === 'SCAN') return { data: event.data };
+  if (event.type === 'COUPON') return { coupon: event.code };
+  if (event.type === 'MEMBER') return { member: event.query };
   return event.quantityMilli === undefined ? { sku: event.sku } : { sku: event.sku, quantityMilli: event.quantityMilli };
 }
 
@@ -343,6 +393,8 @@ export const checkoutMachine = setup({
     commitSale: fromPromise<CommitOutput, CommitInput>(async () => missing('commitSale')),
     printReceipt: fromPromise<ReceiptOutput, ReceiptInput>(async () => missing('printReceipt')),
     journalCancel: fromPromise<void, CancelInput>(async () => missing('journalCancel')),
+    // A host without coupons never puts one on a sale, so it never runs this.
+    releaseCoupon: fromPromise<void, CouponReleaseInput>(async () => missing('releaseCoupon')),
     payment: paymentMachine,
   },
   guards: {
@@ -367,13 +419,18 @@ export const checkoutMachine = setup({
     }),
     refuseOpen: assign({ lastError: 'internal: the host must pass saleId and at with the event that opens a sale' }),
     startLookup: assign(({ event }) => {
-      if (event.type !== 'SCAN' && event.type !== 'ADD') return {};
+      if (!isLookupEvent(event)) return {};
       return { lookup: lookupFrom(event), searchResults: [] };
     }),
     queueLookup: assign(({ context, event }) => {
-      if (event.type !== 'SCAN' && event.type !== 'ADD') return {};
+      if (!isLookupEvent(event)) return {};
       return { lookupQueue: [...context.lookupQueue, lookupFrom(event)] };
     }),
+    /**
+     * Prices the cart with the store's promotions after every change to it. The default prices
+     * nothing (no promotions); the host provides its own with `provideCheckout(…, pricing)`.
+     */
+    price: assign({}),
     nextLookup: assign(({ context }) => ({ lookup: context.lookupQueue[0] ?? null, lookupQueue: context.lookupQueue.slice(1) })),
     closeSale: assign(({ context }) => closedSale(context)),
     clearError: assign({ lastError: null }),
@@ -416,6 +473,8 @@ export const checkoutMachine = setup({
         SCAN: [{ guard: 'opensSale', target: 'inSale.lookingUp', actions: ['openSale', 'startLookup'] }, { actions: 'refuseOpen' }],
         ADD: [{ guard: 'opensSale', target: 'inSale.lookingUp', actions: ['openSale', 'startLookup'] }, { actions: 'refuseOpen' }],
         SEARCH: [{ guard: 'opensSale', target: 'inSale.searching', actions: 'openSale' }, { actions: 'refuseOpen' }],
+        MEMBER: [{ guard: 'opensSale', target: 'inSale.lookingUp', actions: ['openSale', 'startLookup'] }, { actions: 'refuseOpen' }],
+        COUPON: { actions: assign({ lastError: 'add the items first: a coupon is checked against what the customer buys' }) },
         RESUME: [
           {
             guard: 'isParked',
@@ -444,15 +503,18 @@ export const checkoutMachine = setup({
       initial: 'ready',
       on: {
         SET_QUANTITY: {
-          actions: assign(({ context, event }) => tryCart(context, (c) => setQuantity(c, event.lineNo, event.quantityMilli, context.limits))),
+          actions: [assign(({ context, event }) => tryCart(context, (c) => setQuantity(c, event.lineNo, event.quantityMilli, context.limits))), 'price'],
         },
-        VOID_LINE: { actions: assign(({ context, event }) => tryCart(context, (c) => voidLine(c, event.lineNo, event.reason))) },
+        VOID_LINE: { actions: [assign(({ context, event }) => tryCart(context, (c) => voidLine(c, event.lineNo, event.reason))), 'price'] },
         LINE_DISCOUNT: {
-          actions: assign(({ context, event }) =>
-            tryCart(context, (c) =>
-              event.discount === null ? clearLineDiscount(c, event.lineNo) : setLineDiscount(c, event.lineNo, event.discount, event.reason),
+          actions: [
+            assign(({ context, event }) =>
+              tryCart(context, (c) =>
+                event.discount === null ? clearLineDiscount(c, event.lineNo) : setLineDiscount(c, event.lineNo, event.discount, event.reason),
+              ),
             ),
-          ),
+            'price',
+          ],
         },
         BASKET_DISCOUNT: {
           actions: assign(({ context, event }) =>
@@ -460,8 +522,13 @@ export const checkoutMachine = setup({
           ),
         },
         OVERRIDE_PRICE: {
-          actions: assign(({ context, event }) => tryCart(context, (c) => overridePrice(c, event.lineNo, event.unitPrice, event.reason, context.limits))),
+          actions: [
+            assign(({ context, event }) => tryCart(context, (c) => overridePrice(c, event.lineNo, event.unitPrice, event.reason, context.limits))),
+            'price',
+          ],
         },
+        REMOVE_MEMBER: { actions: [assign(({ context }) => tryCart(context, (c) => removeMember(c))), 'price'] },
+        REDEEM_POINTS: { actions: assign(({ context, event }) => tryCart(context, (c) => redeemPoints(c, event.points))) },
         CANCEL: { target: 'cancelling', actions: assign(({ event }) => ({ cancelReason: event.reason, lastError: null })) },
         CLEAR_ERROR: { actions: 'clearError' },
       },
@@ -470,8 +537,24 @@ export const checkoutMachine = setup({
           on: {
             SCAN: { target: 'lookingUp', actions: 'startLookup' },
             ADD: { target: 'lookingUp', actions: 'startLookup' },
+            COUPON: [
+              { guard: ({ context }) => Boolean(context.cart.coupon), actions: assign(({ context }) => ({ lastError: `coupon ${context.cart.coupon?.code ?? ''} is already on this sale: remove it first (one coupon per sale)` })) },
+              { guard: 'hasActiveLines', target: 'lookingUp', actions: 'startLookup' },
+              { actions: assign({ lastError: 'add the items first: a coupon is checked against what the customer buys' }) },
+            ],
+            MEMBER: { target: 'lookingUp', actions: 'startLookup' },
+            REMOVE_COUPON: [
+              { guard: ({ context }) => Boolean(context.cart.coupon), target: 'releasingCoupon' },
+              { actions: assign({ lastError: 'there is no coupon on this sale' }) },
+            ],
             SEARCH: { target: 'searching' },
             TENDER: [
+              {
+                guard: ({ context }) => context.cart.coupon?.amount === 0,
+                actions: assign(({ context }) => ({
+                  lastError: `coupon ${context.cart.coupon?.code ?? ''} needs a spend of at least ${formatMoney({ amount: context.cart.coupon?.minSpend ?? 0, currency: context.cart.currency })}: add items or remove the coupon`,
+                })),
+              },
               {
                 guard: and(['hasActiveLines', 'printerCannotPrint']),
                 target: '#checkout.noPaper',
@@ -507,15 +590,15 @@ export const checkoutMachine = setup({
           invoke: {
             id: 'lookupItem',
             src: 'lookupItem',
-            input: ({ context }) => context.lookup ?? {},
+            input: ({ context }) => ({ ...(context.lookup ?? {}), ...(context.saleId !== null ? { saleId: context.saleId } : {}), spend: couponSpend(context.cart) }),
             onDone: [
               {
                 guard: 'hasQueuedLookup',
                 target: 'lookingUp',
                 reenter: true,
-                actions: [assign(({ context, event }) => applyLookup(context, event.output)), 'nextLookup'],
+                actions: [assign(({ context, event }) => applyLookup(context, event.output)), 'price', 'nextLookup'],
               },
-              { target: 'ready', actions: assign(({ context, event }) => ({ ...applyLookup(context, event.output), lookup: null })) },
+              { target: 'ready', actions: [assign(({ context, event }) => ({ ...applyLookup(context, event.output), lookup: null })), 'price'] },
             ],
             onError: [
               {
@@ -530,6 +613,20 @@ export const checkoutMachine = setup({
           on: {
             SCAN: { actions: 'queueLookup' },
             ADD: { actions: 'queueLookup' },
+            COUPON: { actions: 'queueLookup' },
+            MEMBER: { actions: 'queueLookup' },
+          },
+        },
+        /** The coupon is off the sale; its single-use reservation is being given back. */
+        releasingCoupon: {
+          entry: [assign(({ context }) => ({ releasing: context.cart.coupon ? { code: context.cart.coupon.code, saleId: context.saleId ?? '' } : null })), assign(({ context }) => tryCart(context, (c) => removeCoupon(c)))],
+          invoke: {
+            id: 'releaseCoupon',
+            src: 'releaseCoupon',
+            input: ({ context }) => context.releasing ?? { code: '', saleId: '' },
+            // The coupon is off the sale either way; a reservation the server keeps is listed there.
+            onDone: { target: 'ready', actions: assign({ releasing: null }) },
+            onError: { target: 'ready', actions: assign(({ event }) => ({ releasing: null, notice: `the coupon is removed, but the store server did not confirm its release: ${message(event.error)}` })) },
           },
         },
         searching: {
@@ -809,6 +906,8 @@ function receiptNotice(receiptNo: number, output: ReceiptOutput): string | null 
 
 function applyLookup(context: CheckoutContext, result: LookupResult): Partial<CheckoutContext> {
   if (!result.ok) return { lastError: result.error };
+  if ('member' in result) return tryCart(context, (c) => setMember(c, result.member));
+  if ('coupon' in result) return tryCart(context, (c) => setCoupon(c, result.coupon));
   const asked = context.lookup?.quantityMilli;
   const item: CartItemInput =
     asked !== undefined && result.item.quantityMilli === undefined && result.item.weightGrams === undefined
@@ -830,12 +929,33 @@ export interface CheckoutEffects {
   printReceipt(input: ReceiptInput, signal: AbortSignal): Promise<ReceiptOutput>;
   /** Idempotent per sale id. */
   journalCancel(input: CancelInput, signal: AbortSignal): Promise<void>;
+  /** Gives a coupon's single-use reservation back (best effort; the coupon is off the sale already). Default: nothing to give back. */
+  releaseCoupon?(input: CouponReleaseInput, signal: AbortSignal): Promise<void>;
 }
 
+/**
+ * Prices an open cart with the promotions in force (src/domain/cart-promotions.ts priceCart):
+ * called after every change to the cart, with when the sale was opened. Pure in its result
+ * for a given cart and time; it may read the host's current promotions.
+ */
+export type CartPricing = (cart: Cart, startedAt: string | null) => Cart;
+
 /** The machine with the host's effects plugged in; `payment` is the payment machine with its effects provided. */
-export function provideCheckout(effects: CheckoutEffects, payment: typeof paymentMachine = paymentMachine) {
+export function provideCheckout(effects: CheckoutEffects, payment: typeof paymentMachine = paymentMachine, pricing?: CartPricing) {
   return checkoutMachine.provide({
+    actions: pricing
+      ? {
+          price: assign(({ context }) => {
+            try {
+              return { cart: pricing(context.cart, context.startedAt) };
+            } catch (e) {
+              return { lastError: `promotions could not be applied: ${message(e)}` };
+            }
+          }),
+        }
+      : {},
     actors: {
+      releaseCoupon: fromPromise<void, CouponReleaseInput>(({ input, signal }) => (effects.releaseCoupon ? effects.releaseCoupon(input, signal) : Promise.resolve())),
       payment,
       lookupItem: fromPromise<LookupResult, LookupInput>(({ input, signal }) => effects.lookupItem(input, signal)),
       searchCatalog: fromPromise<SearchHit[], { query: string }>(({ input, signal }) => effects.searchCatalog(input, signal)),

@@ -21,6 +21,7 @@ import type { Db } from './db/open.ts';
 import { catalogRepository, type CatalogRepository } from './db/catalog.ts';
 import { appendJournal } from './db/journal.ts';
 import { normalizeBarcode } from '../domain/barcodes/normalize.ts';
+import { recordStartLine } from '../domain/csv-table.ts';
 import { minorDigits, MoneyError, parseMoney } from '../domain/money.ts';
 import type { Product, Unit } from '../domain/product.ts';
 import type { TaxClass } from '../domain/tax-class.ts';
@@ -297,9 +298,7 @@ class ImportPass {
 
   /** csv-parse on_record hook: one record, in file order. */
   onRecord(record: string[], endLine: number): void {
-    let inner = 0;
-    for (const f of record) if (f.includes('\n')) inner += countNewlines(f);
-    const line = endLine - inner;
+    const line = recordStartLine(record, endLine);
     this.#lastLine = endLine;
     if (this.#fatal) return;
     if (this.#columns === null) {
@@ -318,7 +317,7 @@ class ImportPass {
     // Where the record starts: from its own line breaks when csv-parse hands it over, else
     // right after the previous record (blank lines in between are not counted).
     let start = this.#lastLine + 1;
-    if (record !== null) start = endLine - record.reduce((n, f) => n + countNewlines(f), 0);
+    if (record !== null) start = recordStartLine(record, endLine);
     this.#lastLine = endLine;
     if (this.#fatal) return;
     if (record !== null && record.every((f) => f.trim() === '')) return; // a line of blanks

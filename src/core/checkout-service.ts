@@ -16,6 +16,12 @@ import {
   type SearchHit,
 } from '../../state-machines/checkout.machine.ts';
 import { classifyScan } from '../domain/barcodes/classify-scan.ts';
+import { localDateTime, priceCart } from '../domain/cart-promotions.ts';
+import type { Cart } from '../domain/cart.ts';
+import type { Coupon } from '../domain/coupons/coupon.ts';
+import { normalizeCouponCode } from '../domain/coupons/coupon.ts';
+import type { Promotion } from '../domain/promotions/promotion.ts';
+import type { CouponRedemption } from '../domain/sale-record.ts';
 import type { Product } from '../domain/product.ts';
 import { productName } from '../domain/product.ts';
 import type { KassaConfig } from './config.ts';
@@ -35,6 +41,37 @@ type CheckoutLogic = ReturnType<typeof provideCheckout>;
 export type CheckoutActor = Actor<CheckoutLogic>;
 export type CheckoutSnapshot = SnapshotFrom<CheckoutLogic>;
 
+/**
+ * Promotions, coupons and members at the counter (issue 8), as the checkout needs them. The
+ * terminal app builds it from its stores and services; absent: no promotions, and coupon or
+ * member scans are refused with a message saying so.
+ */
+export interface CheckoutLoyalty {
+  /** The promotions that can be in force on `today` (local YYYY-MM-DD). Called on every cart change: cache. */
+  promotions(today: string): readonly Promotion[];
+  /** Checks a coupon for a sale and, for single use, reserves it (see core/loyalty/coupon-service.ts). */
+  redeemCoupon(input: {
+    readonly code: string;
+    readonly saleId: string;
+    readonly spend: number;
+    readonly today: string;
+    readonly training: boolean;
+  }): Promise<{ readonly ok: true; readonly coupon: Coupon; readonly redemption: CouponRedemption } | { readonly ok: false; readonly error: string }>;
+  /** Gives a coupon's hold back (the coupon left the sale, or the sale was cancelled). Never throws. */
+  releaseCoupon(code: string, saleId: string): Promise<void>;
+  /** Finds a member by number, card or phone; null `scanOnly` misses stay quiet (an unknown barcode). */
+  identifyMember(raw: string): Promise<{ readonly ok: true; readonly member: { readonly id: string; readonly name: string; readonly points: number } } | { readonly ok: false; readonly error: string }>;
+  /** Points rules (config loyalty). */
+  readonly pointsPerUnit: number;
+  readonly pointValue: number;
+}
+
+/** The local date (YYYY-MM-DD) of a Date in the host's time zone. */
+export function localDay(d: Date): string {
+  const pad = (n: number) => String(n).padStart(2, '0');
+  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}`;
+}
+
 export interface CheckoutServiceOptions {
   readonly db: Db;
   readonly config: KassaConfig;
@@ -47,6 +84,8 @@ export interface CheckoutServiceOptions {
   readonly payments?: { readonly service: PaymentService; readonly settings: WalletSettings };
   /** The scale, when one is configured: a weighed item scanned or added without a weight takes its stable weight. */
   readonly weigh?: () => { readonly grams: number } | { readonly error: string };
+  /** Promotions, coupons and members; absent: none. */
+  readonly loyalty?: CheckoutLoyalty;
   /** Clock, for tests. */
   readonly now?: () => Date;
   /** Called right before and right after each snapshot is durably saved (the crash test reports them). */
@@ -93,7 +132,7 @@ export function stateName(snapshot: Pick<CheckoutSnapshot, 'value'>): string {
 }
 
 /** States in which an effect is running and the machine will move on by itself. */
-const BUSY = ['inSale.lookingUp', 'inSale.searching', 'walletPaying', 'completing', 'receipt', 'cancelling'];
+const BUSY = ['inSale.lookingUp', 'inSale.searching', 'inSale.releasingCoupon', 'walletPaying', 'completing', 'receipt', 'cancelling'];
 
 export function isSettled(snapshot: CheckoutSnapshot): boolean {
   const name = stateName(snapshot);
@@ -153,7 +192,43 @@ export function startCheckout(options: CheckoutServiceOptions): CheckoutService 
     return product ?? { ok: false, error: `unknown barcode ${data.trim()}: no product in the catalog has it` };
   }
 
+  const loyalty = options.loyalty;
+
+  async function redeemCoupon(raw: string, input: LookupInput): Promise<LookupResult> {
+    const code = normalizeCouponCode(raw);
+    if (!loyalty) return { ok: false, error: `coupon ${code} cannot be redeemed: this terminal has no promotions configured` };
+    const saleId = input.saleId;
+    if (saleId === undefined) return { ok: false, error: 'internal: a coupon needs an open sale' };
+    const r = await loyalty.redeemCoupon({ code, saleId, spend: input.spend ?? 0, today: localDay(now()), training: config.training });
+    if (!r.ok) return r;
+    const c = r.coupon;
+    return {
+      ok: true,
+      coupon: { code: c.code, name: c.name, use: c.use, minSpend: c.minSpend, offAmount: c.amount, percentBps: c.percentBps, redemption: r.redemption },
+    };
+  }
+
+  async function identifyMember(raw: string): Promise<LookupResult> {
+    if (!loyalty) return { ok: false, error: `member card ${raw.trim()} cannot be used: this terminal has no member programme configured` };
+    const r = await loyalty.identifyMember(raw);
+    if (!r.ok) return r;
+    // Training sales earn and redeem nothing: the points are real, the sale is not.
+    const training = config.training;
+    return {
+      ok: true,
+      member: {
+        id: r.member.id,
+        name: r.member.name,
+        points: r.member.points,
+        pointValue: training ? 0 : loyalty.pointValue,
+        earnPerUnit: training ? 0 : loyalty.pointsPerUnit,
+      },
+    };
+  }
+
   async function lookupItem(input: LookupInput): Promise<LookupResult> {
+    if (input.coupon !== undefined) return redeemCoupon(input.coupon, input);
+    if (input.member !== undefined) return identifyMember(input.member);
     if (input.sku !== undefined) {
       const product = catalog.findBySku(input.sku);
       if (!product) return { ok: false, error: `unknown SKU "${input.sku}": no such product in the catalog` };
@@ -165,7 +240,14 @@ export function startCheckout(options: CheckoutServiceOptions): CheckoutService 
     switch (scan.kind) {
       case 'product': {
         const found = lookupByKey(scan.key, scan.altKey, data);
-        if ('ok' in found) return found;
+        if ('ok' in found) {
+          // Not a product: it may be a member card printed with a plain barcode.
+          if (loyalty) {
+            const member = await identifyMember(data);
+            if (member.ok) return member;
+          }
+          return found;
+        }
         return itemFrom(found, data, input.quantityMilli === undefined ? {} : { quantityMilli: input.quantityMilli });
       }
       case 'weighted-product': {
@@ -186,9 +268,12 @@ export function startCheckout(options: CheckoutServiceOptions): CheckoutService 
             : `this is a customer's ${scan.wallet === 'alipay' ? 'Alipay' : 'WeChat Pay'} payment code, not an item; wallet payments are not enabled on this terminal, take cash`,
         };
       case 'coupon':
-        return { ok: false, error: `coupon ${scan.code} cannot be redeemed: this terminal has no promotions configured` };
-      case 'member':
-        return { ok: false, error: `member card ${scan.code} cannot be used: this terminal has no member programme configured` };
+        return redeemCoupon(scan.code, input);
+      case 'member': {
+        // Cards are matched as printed; the classifier upper-cases, so try the raw text first.
+        const exact = await identifyMember(data.trim());
+        return exact.ok || !loyalty ? exact : identifyMember(scan.code);
+      }
       case 'unknown':
         return { ok: false, error: `cannot use this scan: ${scan.reason}` };
     }
@@ -210,6 +295,15 @@ export function startCheckout(options: CheckoutServiceOptions): CheckoutService 
     await Promise.resolve();
     return self.actor?.getPersistedSnapshot();
   }
+
+  // The promotions in force are read per cart change through the loyalty cache; a sale is priced
+  // at the local time it was opened (cart-promotions.ts).
+  const pricing = loyalty
+    ? (cart: Cart, startedAt: string | null): Cart => {
+        const opened = startedAt !== null ? new Date(startedAt) : now();
+        return priceCart(cart, { promotions: loyalty.promotions(localDay(opened)), at: localDateTime(opened) });
+      }
+    : undefined;
 
   const payments = options.payments;
   const paymentLogic = payments ? providePayment(payments.service.effects(() => self.actor?.getSnapshot().context.saleId ?? null)) : undefined;
@@ -239,8 +333,12 @@ export function startCheckout(options: CheckoutServiceOptions): CheckoutService 
         snapshot: { machineId: CHECKOUT_MACHINE_ID, version: checkoutMachineVersion, value: snapshot },
       });
       logger.info({ saleId: input.saleId, reason: input.reason, again: result.alreadyCancelled }, 'sale cancelled');
+      if (input.cart.coupon && loyalty) await loyalty.releaseCoupon(input.cart.coupon.code, input.saleId);
     },
-  }, paymentLogic);
+    async releaseCoupon({ code, saleId }) {
+      if (loyalty) await loyalty.releaseCoupon(code, saleId);
+    },
+  }, paymentLogic, pricing);
 
   // Restore the machine as it was, if a snapshot was left behind.
   const input = { ...checkoutInput(config), ...(payments ? { wallets: payments.settings } : {}) };
@@ -326,7 +424,7 @@ export function startCheckout(options: CheckoutServiceOptions): CheckoutService 
     send(event) {
       const stamped = { ...event } as Record<string, unknown>;
       const t = stamped.type;
-      if ((t === 'START' || t === 'SCAN' || t === 'ADD' || t === 'SEARCH') && stamped.saleId === undefined) stamped.saleId = newSaleId(config.terminalId);
+      if ((t === 'START' || t === 'SCAN' || t === 'ADD' || t === 'SEARCH' || t === 'MEMBER') && stamped.saleId === undefined) stamped.saleId = newSaleId(config.terminalId);
       if (t === 'PAY_WALLET' && stamped.outTradeNo === undefined) stamped.outTradeNo = newOutTradeNo(config.terminalId);
       if (stamped.at === undefined) stamped.at = now().toISOString();
       // A customer's payment code scanned while a sale is open pays it, when wallets are set up.

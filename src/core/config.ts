@@ -136,6 +136,20 @@ export const configSchema = z
     cash: cashConfigSchema.prefault({}),
     /** Antifraud thresholds per cashier and shift (reports/antifraud-config.ts). */
     antifraud: antifraudConfigSchema.prefault({}),
+    /** Loyalty (issue 8): coupons' offline policy and members' points. */
+    loyalty: z
+      .strictObject({
+        /**
+         * A single-use coupon while the store server cannot be reached: 'refuse' it, or 'accept'
+         * it (recorded as redeemed offline; the store server flags a second use at sync).
+         */
+        couponsOffline: z.enum(['refuse', 'accept']).default('refuse'),
+        /** Points earned per whole currency unit paid (0: none). */
+        pointsPerUnit: z.number().int().min(0).max(1000).default(1),
+        /** What one point takes off, in minor units (0: points cannot be redeemed). */
+        pointValue: z.number().int().min(0).max(1_000_000).default(1),
+      })
+      .prefault({}),
   })
   .superRefine((c, ctx) => {
     if (!c.taxClasses.some((t) => t.id === c.defaultTaxClass)) {

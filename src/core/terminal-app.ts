@@ -42,6 +42,7 @@ import { createMemoryPair, type MemoryPair } from '../../drivers/transports/memo
 import { hasSocat } from '../../drivers/transports/socat-pty-pair.ts';
 import { importCatalog } from './catalog-import.ts';
 import { startCheckout, type CheckoutService } from './checkout-service.ts';
+import { checkoutLoyalty, type TerminalLoyalty } from './loyalty/checkout-loyalty.ts';
 import { loadConfig, parseConfig, type KassaConfig } from './config.ts';
 import { CatalogRepository } from './db/catalog.ts';
 import type { Db } from './db/open.ts';
@@ -120,6 +121,8 @@ export interface TerminalApp {
   readonly sim: TerminalSim | null;
   /** Store sync, when configured (a `sync` block); null otherwise. */
   readonly sync: SyncService | null;
+  /** Promotions, coupons and members (issue 8). */
+  readonly loyalty: TerminalLoyalty;
   /** Who is logged in, roles and approvals (issue 7). */
   readonly staff: StaffService;
   /** The cash drawer's shifts (issue 7). */
@@ -348,12 +351,21 @@ export async function openTerminalApp(options: TerminalAppOptions): Promise<Term
       });
       if (payments.sandbox) progress(`wallets go to the training sandbox at ${payments.sandbox.gatewayUrl} (no real money)`);
     }
+    // Store sync (issue 6), when kassa.config.json has a `sync` block; training never syncs.
+    const sync = options.mode === 'configured' ? startTerminalSync(db, config, paths.config) : null;
+    if (sync) {
+      closers.push({ what: 'store sync', close: () => sync.stop() });
+      progress(`store sync to ${config.sync?.serverUrl ?? ''}`);
+    }
+    // Promotions, coupons and members (issue 8); single-use coupons are reserved through the store server.
+    const loyalty = checkoutLoyalty({ db, config, logger: terminal.logger, reservations: sync?.client ?? null, ...now });
     const checkout = startCheckout({
       db,
       config,
       logger: terminal.logger,
       printer: null,
       receipts,
+      loyalty,
       ...(payments ? { payments } : {}),
       ...(devices?.hasScale ? { weigh: () => devices.weigh() } : {}),
       ...now,
@@ -382,12 +394,6 @@ export async function openTerminalApp(options: TerminalAppOptions): Promise<Term
       const views = await devices.settled(options.devicesTimeoutMs ?? 3000);
       for (const v of views) if (v.state !== 'ready') progress(`${v.type} ${v.id} (${v.address}): ${v.state}${v.detail ? `, ${v.detail}` : ''}`);
     }
-    // Store sync (issue 6), when kassa.config.json has a `sync` block; training never syncs.
-    const sync = options.mode === 'configured' ? startTerminalSync(db, config, paths.config) : null;
-    if (sync) {
-      closers.push({ what: 'store sync', close: () => sync.stop() });
-      progress(`store sync to ${config.sync?.serverUrl ?? ''}`);
-    }
     const staff = new StaffService({ db, config, terminalId: config.terminalId, ...now });
     const shifts = new ShiftService({ db, config, terminalId: config.terminalId, ...now });
     const refunds = new RefundService({ db, logger: terminal.logger, providers: payments?.providers ?? new Map(), terminalId: config.terminalId, training: config.training, ...now });
@@ -412,6 +418,7 @@ export async function openTerminalApp(options: TerminalAppOptions): Promise<Term
       checkout,
       sim: sim?.sim ?? null,
       sync,
+      loyalty,
       staff,
       shifts,
       refunds,

@@ -14,6 +14,7 @@
 import { allocate, divRoundHalfAwayFromZero, formatMoney, MAX_MINOR_UNITS, minorDigits, money } from './money.ts';
 import { productName } from './product.ts';
 import type { Product, Unit } from './product.ts';
+import type { AppliedPromotion, CouponRedemption } from './sale-record.ts';
 import type { TaxClass } from './tax-class.ts';
 import { checkRateBps, lineTax } from './tax.ts';
 
@@ -52,14 +53,60 @@ export interface CartLine {
   readonly voidReason: string | null;
   /** The scanned data, or "search" / "manual". */
   readonly source: string;
+  /** The product's department, for department promotions (absent in carts saved before them: ''). */
+  readonly department?: string;
+}
+
+/**
+ * Promotions as the engine applied them (issue 8), set by `priceCart` (cart-promotions.ts).
+ * Every change to the lines or the member clears them (null) until the cart is priced again,
+ * so stale promotion amounts can never reach the totals.
+ */
+export interface CartPromotions {
+  readonly lines: readonly { readonly lineNo: number; readonly discounts: readonly AppliedPromotion[] }[];
+  readonly basket: readonly AppliedPromotion[];
+}
+
+/** A coupon accepted for this sale (the checks and the reservation are done by the host). */
+export interface CartCoupon {
+  readonly code: string;
+  readonly name: string;
+  readonly use: 'single' | 'multi';
+  readonly minSpend: number;
+  /** Exactly one of offAmount / percentBps is set. */
+  readonly offAmount: number | null;
+  readonly percentBps: number | null;
+  readonly redemption: CouponRedemption;
+  /** What it takes off now (0 while the spend is below minSpend); kept current by every change. */
+  readonly amount: number;
+}
+
+/** The member identified on the sale. */
+export interface CartMember {
+  readonly id: string;
+  readonly name: string;
+  /** Points the member could redeem when identified (server balance + this terminal's unsent sales). */
+  readonly points: number;
+  /** Minor units off per point (0: redeeming is off). */
+  readonly pointValue: number;
+  /** Points earned per whole currency unit paid (0 or absent: no earning). */
+  readonly earnPerUnit?: number;
+  readonly pointsRedeemed: number;
+  /** pointsRedeemed × pointValue; kept within what the basket has left by every change. */
+  readonly pointsDiscount: number;
 }
 
 export interface Cart {
   readonly currency: string;
   readonly lines: readonly CartLine[];
+  /** The cashier's discount on the whole sale. */
   readonly basketDiscount: Discount | null;
   /** Line numbers are never reused, voided lines included, so the journal can refer to them. */
   readonly nextLineNo: number;
+  /** Applied promotions; absent or null: none (or not priced since the last change). */
+  readonly promotions?: CartPromotions | null;
+  readonly coupon?: CartCoupon | null;
+  readonly member?: CartMember | null;
 }
 
 export interface CartLimits {
@@ -81,7 +128,7 @@ export const DEFAULT_CART_LIMITS: CartLimits = {
 };
 
 export interface CartItemInput {
-  readonly product: Pick<Product, 'sku' | 'nameZh' | 'nameEn' | 'price' | 'unit' | 'taxClass'>;
+  readonly product: Pick<Product, 'sku' | 'nameZh' | 'nameEn' | 'price' | 'unit' | 'taxClass'> & { readonly department?: string };
   /** The product's tax class, resolved by the caller from store configuration. */
   readonly taxClass: TaxClass;
   /** `each`: items × 1000 (default 1000). `kg`: grams, same as weightGrams. */
@@ -187,11 +234,34 @@ function checkPercent(percentBps: number): number {
   return percentBps;
 }
 
-/** Goods total after line discounts, over non-void lines: what a basket discount may take. */
-function basketBase(lines: readonly CartLine[]): number {
+/** Σ of what promotions take off line `lineNo` (0 when the cart is not priced). */
+export function linePromotionDiscount(cart: Pick<Cart, 'promotions'>, lineNo: number): number {
+  const entry = cart.promotions?.lines.find((l) => l.lineNo === lineNo);
+  let sum = 0;
+  if (entry) for (const d of entry.discounts) sum += d.amount;
+  return sum;
+}
+
+/** Σ of the basket promotions. */
+export function basketPromotionDiscount(cart: Pick<Cart, 'promotions'>): number {
+  let sum = 0;
+  for (const d of cart.promotions?.basket ?? []) sum += d.amount;
+  return sum;
+}
+
+/** Goods total after line discounts and line promotions, over non-void lines. */
+function linesBase(cart: Pick<Cart, 'promotions'>, lines: readonly CartLine[]): number {
   let base = 0;
-  for (const l of lines) if (!l.voided) base += lineGross(l) - (l.lineDiscount?.amount ?? 0);
+  for (const l of lines) if (!l.voided) base += lineGross(l) - (l.lineDiscount?.amount ?? 0) - linePromotionDiscount(cart, l.lineNo);
   return base;
+}
+
+/**
+ * What the cashier's basket discount may take: the goods after line discounts and every
+ * promotion. Order on the basket: promotions, the cashier's discount, the coupon, points.
+ */
+function basketBase(cart: Pick<Cart, 'promotions'>, lines: readonly CartLine[]): number {
+  return Math.max(0, linesBase(cart, lines) - basketPromotionDiscount(cart));
 }
 
 /**
@@ -214,8 +284,8 @@ function settle(cart: Cart): Cart {
     return l;
   });
   let basketDiscount = cart.basketDiscount;
+  const base = basketBase(cart, lines);
   if (basketDiscount) {
-    const base = basketBase(lines);
     if (basketDiscount.percentBps !== null) {
       const amount = percentOf(base, basketDiscount.percentBps);
       if (amount !== basketDiscount.amount) basketDiscount = { ...basketDiscount, amount };
@@ -225,7 +295,35 @@ function settle(cart: Cart): Cart {
       );
     }
   }
-  return { ...cart, lines, basketDiscount };
+  // The coupon and points follow what is left: they shrink rather than refuse a change.
+  let left = base - (basketDiscount?.amount ?? 0);
+  let coupon = cart.coupon ?? null;
+  if (coupon) {
+    const amount = couponAmount(coupon, left);
+    if (amount !== coupon.amount) coupon = { ...coupon, amount };
+    left -= amount;
+  }
+  let member = cart.member ?? null;
+  if (member && member.pointsRedeemed > 0) {
+    const most = member.pointValue > 0 ? Math.floor(Math.max(0, left) / member.pointValue) : 0;
+    const pointsRedeemed = Math.min(member.pointsRedeemed, most);
+    if (pointsRedeemed !== member.pointsRedeemed) member = { ...member, pointsRedeemed, pointsDiscount: pointsRedeemed * member.pointValue };
+  }
+  const next: Cart = { ...cart, lines, basketDiscount };
+  if (cart.coupon !== undefined) return { ...next, coupon, ...(cart.member !== undefined ? { member } : {}) };
+  return cart.member !== undefined ? { ...next, member } : next;
+}
+
+/** What a coupon takes off a basket that has `left` after promotions and the cashier's discount. */
+export function couponAmount(coupon: Pick<CartCoupon, 'minSpend' | 'offAmount' | 'percentBps'>, left: number): number {
+  if (left <= 0 || left < coupon.minSpend) return 0;
+  const off = coupon.offAmount !== null ? coupon.offAmount : percentOf(left, coupon.percentBps ?? 0);
+  return Math.min(off, left);
+}
+
+/** The lines changed: the promotions applied before no longer hold until the cart is priced again. */
+function unpriced(cart: Cart): Cart {
+  return cart.promotions ? { ...cart, promotions: null } : cart;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -294,7 +392,7 @@ export function addItem(cart: Cart, item: CartItemInput, limits: CartLimits = DE
       }
       const line = { ...existing, quantityMilli: merged };
       checkLineAmount(cart, line, limits);
-      return settle(replaceLine(cart, line));
+      return settle(unpriced(replaceLine(cart, line)));
     }
   }
 
@@ -318,9 +416,10 @@ export function addItem(cart: Cart, item: CartItemInput, limits: CartLimits = DE
     voided: false,
     voidReason: null,
     source,
+    ...(product.department !== undefined && product.department !== '' ? { department: product.department } : {}),
   };
   checkLineAmount(cart, line, limits);
-  return settle({ ...cart, lines: [...cart.lines, line], nextLineNo: cart.nextLineNo + 1 });
+  return settle(unpriced({ ...cart, lines: [...cart.lines, line], nextLineNo: cart.nextLineNo + 1 }));
 }
 
 export function setQuantity(cart: Cart, lineNo: number, quantityMilli: number, limits: CartLimits = DEFAULT_CART_LIMITS): Cart {
@@ -331,13 +430,13 @@ export function setQuantity(cart: Cart, lineNo: number, quantityMilli: number, l
   const q = checkQuantity(line.unit, quantityMilli, limits);
   const next = { ...line, quantityMilli: q };
   checkLineAmount(cart, next, limits);
-  return settle(replaceLine(cart, next));
+  return settle(unpriced(replaceLine(cart, next)));
 }
 
 export function voidLine(cart: Cart, lineNo: number, reason: string): Cart {
   const line = findLine(cart, lineNo);
   const r = checkReason(reason, `void line ${lineNo}`);
-  return settle(replaceLine(cart, { ...line, voided: true, voidReason: r }));
+  return settle(unpriced(replaceLine(cart, { ...line, voided: true, voidReason: r })));
 }
 
 function toDiscount(cart: Cart, input: DiscountInput, base: number, reason: string, what: string): Discount | null {
@@ -359,17 +458,17 @@ export function setLineDiscount(cart: Cart, lineNo: number, input: DiscountInput
   if (discount && discount.amount > gross) {
     throw new CartError(`discount ${fmt(cart, discount.amount)} is larger than line ${lineNo}'s amount ${fmt(cart, gross)}`);
   }
-  return settle(replaceLine(cart, { ...line, lineDiscount: discount }));
+  return settle(unpriced(replaceLine(cart, { ...line, lineDiscount: discount })));
 }
 
 export function clearLineDiscount(cart: Cart, lineNo: number): Cart {
   const line = findLine(cart, lineNo);
-  return settle(replaceLine(cart, { ...line, lineDiscount: null }));
+  return settle(unpriced(replaceLine(cart, { ...line, lineDiscount: null })));
 }
 
 /** Sets the discount on the whole basket; an amount or percent of 0 removes it. */
 export function setBasketDiscount(cart: Cart, input: DiscountInput, reason: string): Cart {
-  const base = basketBase(cart.lines);
+  const base = basketBase(cart, cart.lines);
   const discount = toDiscount(cart, input, base, reason, 'discount the basket');
   if (discount && discount.amount > base) {
     throw new CartError(`basket discount ${fmt(cart, discount.amount)} is larger than the goods total ${fmt(cart, base)}`);
@@ -401,7 +500,71 @@ export function overridePrice(
       ? { ...line, unitPrice: price, originalUnitPrice: null, overrideReason: null }
       : { ...line, unitPrice: price, originalUnitPrice: original, overrideReason: r };
   checkLineAmount(cart, next, limits);
-  return settle(replaceLine(cart, next));
+  return settle(unpriced(replaceLine(cart, next)));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Coupon and member (issue 8). Whether a coupon is valid, used elsewhere or reserved, and who a
+// member is, are the host's to find out (they need storage and the store server); the cart
+// only holds what was accepted and keeps its amounts within the basket.
+
+export type CouponInput = Omit<CartCoupon, 'amount'>;
+
+/** Puts an accepted coupon on the sale; one coupon per sale. */
+export function setCoupon(cart: Cart, coupon: CouponInput): Cart {
+  const current = cart.coupon ?? null;
+  if (current) {
+    throw new CartError(
+      current.code === coupon.code ? `coupon ${coupon.code} is already on this sale` : `coupon ${current.code} is already on this sale: remove it first (one coupon per sale)`,
+    );
+  }
+  return settle({ ...cart, coupon: { ...coupon, amount: 0 } });
+}
+
+export function removeCoupon(cart: Cart): Cart {
+  if (!cart.coupon) throw new CartError('there is no coupon on this sale');
+  return settle({ ...cart, coupon: null });
+}
+
+export type MemberInput = Pick<CartMember, 'id' | 'name' | 'points' | 'pointValue' | 'earnPerUnit'>;
+
+/** Puts the identified member on the sale (member-only promotions then apply when it is priced). */
+export function setMember(cart: Cart, member: MemberInput): Cart {
+  const current = cart.member ?? null;
+  if (current && current.id !== member.id) {
+    throw new CartError(`member ${current.id} (${current.name}) is on this sale: remove them first`);
+  }
+  const pointsRedeemed = Math.min(current?.pointsRedeemed ?? 0, member.points);
+  return settle(unpriced({ ...cart, member: { ...member, pointsRedeemed, pointsDiscount: pointsRedeemed * member.pointValue } }));
+}
+
+export function removeMember(cart: Cart): Cart {
+  if (!cart.member) throw new CartError('there is no member on this sale');
+  return settle(unpriced({ ...cart, member: null }));
+}
+
+/** Redeems `points` of the member's points off the basket (0 takes the redemption back). */
+export function redeemPoints(cart: Cart, points: number): Cart {
+  const member = cart.member ?? null;
+  if (!member) throw new CartError('identify the member first: points belong to a member');
+  if (typeof points !== 'number' || !Number.isSafeInteger(points) || points < 0) {
+    throw new CartError(`points ${String(points)} is not valid: enter a whole number of points`);
+  }
+  if (points > 0 && member.pointValue <= 0) throw new CartError('points cannot be redeemed here: redeeming is off at this store, or this is a training sale');
+  if (points > member.points) throw new CartError(`member ${member.id} has ${member.points} points, fewer than ${points}`);
+  const withoutPoints = settle({ ...cart, member: { ...member, pointsRedeemed: 0, pointsDiscount: 0 } });
+  const left = basketLeft(withoutPoints);
+  const value = points * member.pointValue;
+  if (value > left) {
+    const most = Math.floor(left / member.pointValue);
+    throw new CartError(`${points} points are worth ${fmt(cart, value)}, more than the ${fmt(cart, left)} left to pay: redeem at most ${most}`);
+  }
+  return settle({ ...cart, member: { ...member, pointsRedeemed: points, pointsDiscount: value } });
+}
+
+/** What is left of the basket after promotions, the cashier's discount and the coupon: what points may take. */
+function basketLeft(cart: Cart): number {
+  return basketBase(cart, cart.lines) - (cart.basketDiscount?.amount ?? 0) - (cart.coupon?.amount ?? 0);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -466,8 +629,11 @@ export interface LineTotals {
   readonly lineNo: number;
   readonly gross: number;
   readonly lineDiscount: number;
+  /** What promotions take off the line. */
+  readonly promotionDiscount: number;
+  /** The line's share of everything taken off the basket. */
   readonly basketDiscountShare: number;
-  /** gross − lineDiscount − basketDiscountShare. */
+  /** gross − lineDiscount − promotionDiscount − basketDiscountShare. */
   readonly amount: number;
   readonly tax: number;
   /** What the customer pays for the line: amount, plus tax when exclusive. 0 for void lines. */
@@ -483,7 +649,16 @@ export interface CartTotals {
   readonly gross: number;
   /** Σ line discounts of non-void lines. */
   readonly lineDiscounts: number;
+  /** Σ line promotions of non-void lines. */
+  readonly linePromotions: number;
+  /** The cashier's basket discount. */
   readonly basketDiscount: number;
+  /** Σ basket promotions. */
+  readonly basketPromotions: number;
+  readonly couponDiscount: number;
+  readonly pointsDiscount: number;
+  /** Everything taken off the basket (shared out over the lines): the four above. */
+  readonly basketDeductions: number;
   /** Σ non-void line amounts. */
   readonly subtotal: number;
   /** Σ non-void line taxes, inclusive and exclusive. */
@@ -496,14 +671,15 @@ export interface CartTotals {
   readonly lineCount: number;
 }
 
-export function toAllocationLine(l: CartLine): AllocationLine {
+/** `promotion`: what promotions take off the line (they weigh like a line discount in the allocation). */
+export function toAllocationLine(l: CartLine, promotion = 0): AllocationLine {
   return {
     sku: l.sku,
     unit: l.unit,
     unitPrice: l.unitPrice,
     quantityMilli: l.quantityMilli,
     gross: lineGross(l),
-    lineDiscount: l.lineDiscount?.amount ?? 0,
+    lineDiscount: (l.lineDiscount?.amount ?? 0) + promotion,
     taxClass: l.taxClass,
     taxRateBps: l.taxRateBps,
     taxInclusive: l.taxInclusive,
@@ -513,23 +689,35 @@ export function toAllocationLine(l: CartLine): AllocationLine {
 export function computeTotals(cart: Cart): CartTotals {
   const active = cart.lines.filter((l) => !l.voided);
   const basket = cart.basketDiscount?.amount ?? 0;
-  const shares = allocateBasketDiscount(basket, active.map(toAllocationLine), cart.currency);
+  const basketPromotions = basketPromotionDiscount(cart);
+  const couponDiscount = cart.coupon?.amount ?? 0;
+  const pointsDiscount = cart.member?.pointsDiscount ?? 0;
+  const basketDeductions = basket + basketPromotions + couponDiscount + pointsDiscount;
+  const promo = (l: CartLine) => (l.voided ? 0 : linePromotionDiscount(cart, l.lineNo));
+  const shares = allocateBasketDiscount(
+    basketDeductions,
+    active.map((l) => toAllocationLine(l, promo(l))),
+    cart.currency,
+  );
   const shareByLine = new Map(active.map((l, i) => [l.lineNo, shares[i] ?? 0]));
 
   let gross = 0;
   let lineDiscounts = 0;
+  let linePromotions = 0;
   let subtotal = 0;
   let taxTotal = 0;
   let exclusiveTax = 0;
   const lines = cart.lines.map((l): LineTotals => {
     const g = lineGross(l);
     const d = l.lineDiscount?.amount ?? 0;
+    const pd = promo(l);
     const share = l.voided ? 0 : (shareByLine.get(l.lineNo) ?? 0);
-    const amount = g - d - share;
+    const amount = g - d - pd - share;
     const tax = lineTax(amount, l.taxRateBps, l.taxInclusive);
     if (!l.voided) {
       gross += g;
       lineDiscounts += d;
+      linePromotions += pd;
       subtotal += amount;
       taxTotal += tax;
       if (!l.taxInclusive) exclusiveTax += tax;
@@ -538,6 +726,7 @@ export function computeTotals(cart: Cart): CartTotals {
       lineNo: l.lineNo,
       gross: g,
       lineDiscount: d,
+      promotionDiscount: pd,
       basketDiscountShare: share,
       amount,
       tax,
@@ -550,11 +739,32 @@ export function computeTotals(cart: Cart): CartTotals {
     lines,
     gross,
     lineDiscounts,
+    linePromotions,
     basketDiscount: basket,
+    basketPromotions,
+    couponDiscount,
+    pointsDiscount,
+    basketDeductions,
     subtotal,
     taxTotal,
     exclusiveTax,
     total: subtotal + exclusiveTax,
     lineCount: active.length,
   };
+}
+
+/**
+ * The cart with `promotions` applied (null: none), every amount that follows them brought up to
+ * date. Pricing never refuses: a fixed sale discount the promotions have made larger than what
+ * is left is brought down to what is left (the customer cannot be owed money).
+ */
+export function withPromotions(cart: Cart, promotions: CartPromotions | null): Cart {
+  const next: Cart = { ...cart, promotions };
+  try {
+    return settle(next);
+  } catch (e) {
+    if (!(e instanceof CartError) || !cart.basketDiscount || cart.basketDiscount.percentBps !== null) throw e;
+    const base = basketBase(next, next.lines);
+    return settle({ ...next, basketDiscount: { ...cart.basketDiscount, amount: Math.min(cart.basketDiscount.amount, base) } });
+  }
 }

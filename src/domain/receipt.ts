@@ -63,6 +63,8 @@ export interface ReceiptModel {
   readonly taxSummary: readonly ReceiptTaxRow[];
   readonly tenders: readonly ReceiptRow[];
   readonly change: ReceiptRow | null;
+  /** What the customer saved with promotions, coupon and points, and the member's points earned (issue 8); empty when none. */
+  readonly loyalty: readonly ReceiptRow[];
   readonly footer: readonly string[];
 }
 
@@ -90,6 +92,11 @@ const LABELS = {
     cash: '现金',
     alipay: '支付宝',
     wechat: '微信支付',
+    coupon: '优惠券',
+    points: '积分抵扣',
+    member: '会员',
+    pointsEarned: '本次积分',
+    savings: '共节省',
   },
   en: {
     training: 'TRAINING - NOT A RECEIPT',
@@ -114,6 +121,11 @@ const LABELS = {
     cash: 'Cash',
     alipay: 'Alipay',
     wechat: 'WeChat Pay',
+    coupon: 'Coupon',
+    points: 'Points redeemed',
+    member: 'Member',
+    pointsEarned: 'Points earned',
+    savings: 'You saved',
   },
 } as const;
 
@@ -135,6 +147,7 @@ export function buildReceiptModel(record: SaleRecord, options: ReceiptOptions): 
     if (l.lineDiscount > 0) {
       notes.push({ label: `${L.discount}${l.lineDiscountReason ? `: ${l.lineDiscountReason}` : ''}`, value: neg(l.lineDiscount) });
     }
+    if (!l.voided) for (const p of l.promotions ?? []) notes.push({ label: p.label, value: neg(p.amount) });
     return {
       lineNo: l.lineNo,
       name: l.name,
@@ -148,15 +161,23 @@ export function buildReceiptModel(record: SaleRecord, options: ReceiptOptions): 
 
   const active = record.lines.filter((l) => !l.voided);
   const goods = active.reduce((s, l) => s + l.gross, 0);
-  const lineDiscounts = active.reduce((s, l) => s + l.lineDiscount, 0);
+  // Line discounts and line promotions are itemised above; their sum is one row here.
+  const lineDiscounts = active.reduce((s, l) => s + l.lineDiscount + (l.promotionDiscount ?? 0), 0);
   const exclusiveTax = active.reduce((s, l) => s + (l.taxInclusive ? 0 : l.tax), 0);
   const totals: ReceiptRow[] = [{ label: L.goods, value: m(goods) }];
   if (lineDiscounts > 0) totals.push({ label: L.discounts, value: neg(lineDiscounts) });
+  for (const p of record.basketPromotions ?? []) totals.push({ label: p.label, value: neg(p.amount) });
   if (record.basketDiscount > 0) {
     const reason = record.basketDiscountReason ? `: ${record.basketDiscountReason}` : '';
     totals.push({ label: `${L.basketDiscount}${reason}`, value: neg(record.basketDiscount) });
   }
-  if (exclusiveTax > 0 || lineDiscounts > 0 || record.basketDiscount > 0) totals.push({ label: L.subtotal, value: m(record.subtotal) });
+  if (record.coupon && record.coupon.amount > 0) totals.push({ label: `${L.coupon} ${record.coupon.code}`, value: neg(record.coupon.amount) });
+  if (record.member && record.member.pointsDiscount > 0) {
+    totals.push({ label: `${L.points} (${record.member.pointsRedeemed})`, value: neg(record.member.pointsDiscount) });
+  }
+  const basketOff = active.reduce((s, l) => s + l.basketDiscountShare, 0);
+  const saved = lineDiscounts + basketOff;
+  if (exclusiveTax > 0 || saved > 0) totals.push({ label: L.subtotal, value: m(record.subtotal) });
   if (exclusiveTax > 0) totals.push({ label: L.taxAdded, value: m(exclusiveTax) });
   if (record.rounding !== 0) totals.push({ label: L.rounding, value: m(record.rounding) });
   totals.push({ label: L.due, value: m(record.total + record.rounding) });
@@ -190,6 +211,12 @@ export function buildReceiptModel(record: SaleRecord, options: ReceiptOptions): 
     taxSummary,
     tenders,
     change: record.change > 0 ? { label: L.change, value: m(record.change) } : null,
+    loyalty: [
+      ...(saved > 0 && (record.basketPromotions?.length || record.coupon || record.member || active.some((l) => l.promotions?.length))
+        ? [{ label: L.savings, value: m(saved) }]
+        : []),
+      ...(record.member ? [{ label: L.member, value: `${record.member.name} (${record.member.id})` }, { label: L.pointsEarned, value: String(record.member.pointsEarned) }] : []),
+    ],
     footer: [...(options.footer ?? [])],
   };
 }
@@ -299,6 +326,10 @@ export function renderReceiptText(model: ReceiptModel, columns = 42): string[] {
   out.push(rule);
   for (const r of model.tenders) out.push(...row(r.label, r.value, columns));
   if (model.change) out.push(...row(model.change.label, model.change.value, columns));
+  if (model.loyalty.length > 0) {
+    out.push(rule);
+    for (const r of model.loyalty) out.push(...row(r.label, r.value, columns));
+  }
   if (model.trainingBanner) out.push(...center(`*** ${model.trainingBanner} ***`, columns));
   if (model.footer.length > 0) {
     out.push('');

@@ -30,9 +30,19 @@ export interface SaleLineRecord {
   /** The line's own discount (positive minor units) and its reason. */
   readonly lineDiscount: number;
   readonly lineDiscountReason: string | null;
-  /** This line's share of the basket discount (positive minor units). */
+  /**
+   * Line-level promotions (issue 8) in order of application, each with what it took off this
+   * line. Absent on sales recorded before promotions (read as none).
+   */
+  readonly promotions?: readonly AppliedPromotion[];
+  /** Σ promotions' amounts (absent: 0). */
+  readonly promotionDiscount?: number;
+  /**
+   * This line's share of everything taken off the basket (positive minor units): the manual
+   * basket discount, basket promotions, the coupon and redeemed points, shared out together.
+   */
   readonly basketDiscountShare: number;
-  /** gross − lineDiscount − basketDiscountShare. For exclusive tax, tax is added on top of this. */
+  /** gross − lineDiscount − promotionDiscount − basketDiscountShare. For exclusive tax, tax is added on top of this. */
   readonly amount: number;
   readonly taxClass: string;
   readonly taxRateBps: number;
@@ -43,6 +53,40 @@ export interface SaleLineRecord {
   readonly voidReason: string | null;
   /** Where the line came from: the scanned data or "search"/"manual". */
   readonly source: string;
+}
+
+/** A promotion as applied to a sale: shown on the cart line, the receipt and the customer display. */
+export interface AppliedPromotion {
+  readonly promotionId: string;
+  readonly label: string;
+  /** Positive minor units taken off. */
+  readonly amount: number;
+}
+
+/**
+ * How a coupon's single use was secured: 'reserved' through the store server; 'offline'
+ * accepted without it (the terminal's offline policy), checked when the sale syncs; 'multi' a
+ * multi-use coupon (nothing to reserve); 'training' a training sale (nothing reserved).
+ */
+export type CouponRedemption = 'reserved' | 'offline' | 'multi' | 'training';
+
+export interface SaleCoupon {
+  readonly code: string;
+  readonly name: string;
+  readonly use: 'single' | 'multi';
+  /** Taken off the basket (part of the lines' basketDiscountShare). */
+  readonly amount: number;
+  readonly redemption: CouponRedemption;
+}
+
+export interface SaleMember {
+  /** Member number. */
+  readonly id: string;
+  readonly name: string;
+  readonly pointsRedeemed: number;
+  /** What the redeemed points took off the basket (part of the lines' basketDiscountShare). */
+  readonly pointsDiscount: number;
+  readonly pointsEarned: number;
 }
 
 export type TenderMethod = 'cash' | 'alipay' | 'wechat';
@@ -68,8 +112,15 @@ export interface SaleRecord {
   readonly completedAt: string;
   readonly training: boolean;
   readonly lines: readonly SaleLineRecord[];
+  /** The cashier's basket discount (not promotions, coupon or points). */
   readonly basketDiscount: number;
   readonly basketDiscountReason: string | null;
+  /** Basket-level promotions applied (absent on older sales: none). */
+  readonly basketPromotions?: readonly AppliedPromotion[];
+  /** The coupon used on the sale (absent or null: none). */
+  readonly coupon?: SaleCoupon | null;
+  /** The member identified on the sale (absent or null: none). */
+  readonly member?: SaleMember | null;
   /** Sum of non-void line amounts (what is shown as the goods total). */
   readonly subtotal: number;
   /** Sum of non-void line taxes. */

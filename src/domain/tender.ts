@@ -18,6 +18,7 @@
 import { allocateBasketDiscount, computeTotals } from './cart.ts';
 import type { Cart, CartTotals } from './cart.ts';
 import { divRoundHalfAwayFromZero, formatMoney, isSupportedCurrency } from './money.ts';
+import { pointsEarned } from './members/member.ts';
 import type { SaleLineRecord, SaleRecord, TenderMethod, TenderRecord } from './sale-record.ts';
 import { lineTax } from './tax.ts';
 
@@ -217,10 +218,16 @@ export function buildSaleRecord(input: BuildSaleInput): SaleRecord {
   const { cart } = input;
   const totals = computeTotals(cart);
   if (totals.lineCount === 0) throw new TenderError('a sale with no items cannot be completed');
+  if (cart.coupon && cart.coupon.amount === 0) {
+    throw new TenderError(`coupon ${cart.coupon.code} takes nothing off this sale (minimum spend ${formatMoney({ amount: cart.coupon.minSpend, currency: cart.currency })}): add items or remove it`);
+  }
   const due = completeSale(totals, input.tenders, input.rounding);
   const lines = cart.lines.map((l, i): SaleLineRecord => {
     const t = totals.lines[i];
     if (!t || t.lineNo !== l.lineNo) throw new TenderError(`internal: totals do not match line ${l.lineNo}`);
+    const promotions = l.voided ? undefined : cart.promotions?.lines.find((x) => x.lineNo === l.lineNo)?.discounts;
+    // Only a line a promotion touched carries the two keys: a sale without promotions is recorded as before.
+    const promoted = promotions && promotions.length > 0 ? { promotions: promotions.map((d) => ({ ...d })), promotionDiscount: t.promotionDiscount } : {};
     return {
       lineNo: l.lineNo,
       sku: l.sku,
@@ -243,8 +250,11 @@ export function buildSaleRecord(input: BuildSaleInput): SaleRecord {
       voided: l.voided,
       voidReason: l.voidReason,
       source: l.source,
+      ...promoted,
     };
   });
+  const basketPromotions = cart.promotions?.basket.filter((d) => d.amount > 0) ?? [];
+  const member = cart.member ?? null;
   return {
     id: input.id,
     terminalId: input.terminalId,
@@ -257,6 +267,21 @@ export function buildSaleRecord(input: BuildSaleInput): SaleRecord {
     lines,
     basketDiscount: totals.basketDiscount,
     basketDiscountReason: cart.basketDiscount?.reason ?? null,
+    ...(basketPromotions.length > 0 ? { basketPromotions: basketPromotions.map((d) => ({ ...d })) } : {}),
+    ...(cart.coupon
+      ? { coupon: { code: cart.coupon.code, name: cart.coupon.name, use: cart.coupon.use, amount: cart.coupon.amount, redemption: cart.coupon.redemption } }
+      : {}),
+    ...(member
+      ? {
+          member: {
+            id: member.id,
+            name: member.name,
+            pointsRedeemed: member.pointsRedeemed,
+            pointsDiscount: member.pointsDiscount,
+            pointsEarned: input.training ? 0 : pointsEarned(totals.total, cart.currency, { earnPerUnit: member.earnPerUnit ?? 0, pointValue: member.pointValue }),
+          },
+        }
+      : {}),
     subtotal: totals.subtotal,
     taxTotal: totals.taxTotal,
     total: totals.total,
@@ -322,7 +347,15 @@ export function verifySaleRecord(r: SaleRecord, rounding?: CashRounding): string
     if (l.basketDiscountShare < 0) bad(`basket discount share ${fmt(l.basketDiscountShare)} is negative`);
     if (l.voided && l.basketDiscountShare !== 0) bad('is void but carries a share of the basket discount');
     if (l.voided && !l.voidReason) bad('is void without a reason');
-    const amount = l.gross - l.lineDiscount - l.basketDiscountShare;
+    const promotion = l.promotionDiscount ?? 0;
+    if (l.promotions !== undefined || l.promotionDiscount !== undefined) {
+      const listed = (l.promotions ?? []).reduce((sum: number, d: { readonly amount: number }) => sum + (isInt(d.amount) && d.amount > 0 ? d.amount : NaN), 0);
+      if (!isInt(promotion) || promotion < 0) bad(`promotion discount ${String(l.promotionDiscount)} is not a whole number ≥ 0`);
+      else if (listed !== promotion) bad(`promotion discount ${fmt(promotion)} but its promotions add up to ${Number.isNaN(listed) ? 'amounts that are not positive whole numbers' : fmt(listed)}`);
+      if (l.voided && promotion !== 0) bad('is void but carries a promotion');
+      if (l.lineDiscount + promotion > l.gross) bad(`discounts ${fmt(l.lineDiscount + promotion)} are more than the gross ${fmt(l.gross)}`);
+    }
+    const amount = l.gross - l.lineDiscount - promotion - l.basketDiscountShare;
     if (l.amount !== amount) bad(`amount ${fmt(l.amount)} is not gross − discounts = ${fmt(amount)}`);
     if (l.amount < 0) bad(`amount ${fmt(l.amount)} is negative`);
     try {
@@ -337,11 +370,23 @@ export function verifySaleRecord(r: SaleRecord, rounding?: CashRounding): string
   const active = r.lines.filter((l) => !l.voided);
   const shares = active.reduce((s, l) => s + l.basketDiscountShare, 0);
   if (!isInt(r.basketDiscount) || r.basketDiscount < 0) p(`basket discount ${r.basketDiscount} is not a whole number ≥ 0`);
-  if (shares !== r.basketDiscount) p(`basket discount ${fmt(r.basketDiscount)} but the line shares add up to ${fmt(shares)}`);
+  // Everything taken off the basket is shared out together (issue 8): the cashier's discount,
+  // basket promotions, the coupon and redeemed points.
+  const basketPromotions = (r.basketPromotions ?? []).reduce((sum, d) => sum + d.amount, 0);
+  const couponOff = r.coupon?.amount ?? 0;
+  const pointsOff = r.member?.pointsDiscount ?? 0;
+  for (const [what, v] of [['basket promotions', basketPromotions], ['coupon', couponOff], ['points discount', pointsOff]] as const) {
+    if (!isInt(v) || v < 0) p(`${what} ${String(v)} is not a whole number ≥ 0`);
+  }
+  const deductions = r.basketDiscount + basketPromotions + couponOff + pointsOff;
+  const parts = deductions === r.basketDiscount ? `basket discount ${fmt(r.basketDiscount)}` : `basket discount, promotions, coupon and points ${fmt(deductions)}`;
+  if (shares !== deductions) p(`${parts} but the line shares add up to ${fmt(shares)}`);
   if (r.basketDiscount > 0 && !r.basketDiscountReason) p('basket discount has no reason');
-  if (linesOk && currencyOk && isInt(r.basketDiscount) && r.basketDiscount >= 0) {
+  if (r.member && (!isInt(r.member.pointsEarned) || r.member.pointsEarned < 0)) p(`points earned ${String(r.member.pointsEarned)} is not a whole number ≥ 0`);
+  if (linesOk && currencyOk && isInt(deductions) && deductions >= 0) {
     try {
-      const fair = allocateBasketDiscount(r.basketDiscount, active, r.currency);
+      const weighed = active.map((l) => ({ ...l, lineDiscount: l.lineDiscount + (l.promotionDiscount ?? 0) }));
+      const fair = allocateBasketDiscount(deductions, weighed, r.currency);
       active.forEach((l, i) => {
         if (fair[i] !== l.basketDiscountShare) {
           p(`line ${l.lineNo}: basket discount share ${fmt(l.basketDiscountShare)} should be ${fmt(fair[i] ?? 0)}`);

@@ -33,6 +33,15 @@
 //   "Parked: n" button that opens parked-sales)
 //   operator (data-user = user id or '' in setup mode, data-role), logout, no-sale-dialog (F10
 //   with no sale open)
+// Promotions, coupons and members on the cashier screen (issue 8)
+//   line-promotions-<lineNo> (the list under a line), line-promotion-<lineNo>-<promotionId>,
+//   total-promotions, cart-savings (the block below the lines), basket-promotion-<promotionId>,
+//   cart-coupon (data-code, data-state = applied | belowMinimum), cart-coupon-minimum,
+//   cart-coupon-remove, cart-member (data-member = member id), cart-member-points,
+//   cart-points-redeemed, cart-redeem, cart-member-remove,
+//   coupon-dialog, member-dialog, redeem-dialog (redeem-take-back: redeem 0), remove-coupon-dialog,
+//   remove-member-dialog
+//   (their field is dialog-input, their button dialog-confirm)
 // Log-in and approval (cashier and manager; issue 7)
 //   The cashier root keeps cashier-screen with data-phase="login" while the log-in shows; the
 //   manager root carries data-session = loading | login | ready.
@@ -47,11 +56,13 @@
 //   phase the amount paid),
 //   customer-qr (the <img> to screenshot and decode; data-payload), customer-qr-amount,
 //   customer-countdown,
-//   customer-message, customer-change
+//   customer-message, customer-change,
+//   customer-line-promotion-<n>-<i> (the i-th promotion, from 1, under the n-th line),
+//   customer-savings ("you save"), customer-member (the greeting)
 // Manager `/manager`
 //   manager-screen, device-panel, device-<id> (data-state), device-state-<id>,
 //   device-reconnect-<id>, device-test-print, device-open-drawer, manager-result, manager-notices
-//   manager-tab-<id> (devices | shift | reports | reconcile | history | users | store),
+//   manager-tab-<id> (devices | shift | reports | reconcile | history | members | users | store),
 //   manager-panel-<id> (the open tab's panel), setup-banner, manager-header-error (a refused log-out)
 //   Shift tab: shift-panel (data-shift = open | closed), shift-result, shift-summary,
 //   shift-fact-<opened-at|opened-by|cashier|float|paid-in|paid-out|sales>, shift-open-form,
@@ -144,6 +155,26 @@ export const TID = {
   parked: (saleId: string) => `parked-${saleId}`,
   parkButton: 'park-button',
 
+  linePromotions: (lineNo: number) => `line-promotions-${lineNo}`,
+  linePromotion: (lineNo: number, promotionId: string) => `line-promotion-${lineNo}-${promotionId}`,
+  totalPromotions: 'total-promotions',
+  cartSavings: 'cart-savings',
+  basketPromotion: (promotionId: string) => `basket-promotion-${promotionId}`,
+  cartCoupon: 'cart-coupon',
+  cartCouponMinimum: 'cart-coupon-minimum',
+  cartCouponRemove: 'cart-coupon-remove',
+  cartMember: 'cart-member',
+  cartMemberPoints: 'cart-member-points',
+  cartPointsRedeemed: 'cart-points-redeemed',
+  cartRedeem: 'cart-redeem',
+  cartMemberRemove: 'cart-member-remove',
+  couponDialog: 'coupon-dialog',
+  memberDialog: 'member-dialog',
+  redeemDialog: 'redeem-dialog',
+  redeemTakeBack: 'redeem-take-back',
+  removeCouponDialog: 'remove-coupon-dialog',
+  removeMemberDialog: 'remove-member-dialog',
+
   customerScreen: 'customer-screen',
   customerLines: 'customer-lines',
   customerLine: (n: number) => `customer-line-${n}`,
@@ -153,6 +184,9 @@ export const TID = {
   customerCountdown: 'customer-countdown',
   customerMessage: 'customer-message',
   customerChange: 'customer-change',
+  customerLinePromotion: (n: number, i: number) => `customer-line-promotion-${n}-${i}`,
+  customerSavings: 'customer-savings',
+  customerMember: 'customer-member',
 
   managerScreen: 'manager-screen',
   devicePanel: 'device-panel',

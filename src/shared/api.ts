@@ -132,6 +132,14 @@ export const checkoutCommand = z.discriminatedUnion('type', [
   z.object({ type: z.literal('RESUME'), saleId: z.string().min(1).max(80) }).strict(),
   z.object({ type: z.literal('RETRY') }).strict(),
   z.object({ type: z.literal('CONTINUE_WITHOUT_RECEIPT') }).strict(),
+  /** A coupon code typed in (a scanned coupon comes as SCAN). */
+  z.object({ type: z.literal('COUPON'), code: z.string().trim().min(1, 'enter the coupon code').max(64) }).strict(),
+  z.object({ type: z.literal('REMOVE_COUPON') }).strict(),
+  /** A member number, card or phone typed in (a scanned card comes as SCAN). */
+  z.object({ type: z.literal('MEMBER'), query: z.string().trim().min(1, 'enter a member number, card or phone').max(128) }).strict(),
+  z.object({ type: z.literal('REMOVE_MEMBER') }).strict(),
+  /** Redeem the member's points (0 takes it back). */
+  z.object({ type: z.literal('REDEEM_POINTS'), points: z.number().int('points are whole').min(0, 'points cannot be negative').max(1_000_000_000_000) }).strict(),
 ]);
 export type CheckoutCommand = z.infer<typeof checkoutCommand>;
 
@@ -190,18 +198,51 @@ export interface CartLineView {
   readonly unitPrice: number;
   /** Set when the cashier overrode the price. */
   readonly originalUnitPrice: number | null;
-  /** Line discount plus its share of the basket discount. */
+  /** Line discount, promotions and its share of everything taken off the basket. */
   readonly discount: number;
   readonly discountReason: string | null;
+  /** Promotions on this line, each with what it takes off (issue 8). */
+  readonly promotions: readonly PromotionView[];
   /** What the customer pays for the line. */
   readonly due: number;
   readonly voided: boolean;
   readonly voidReason: string | null;
 }
 
+/** A promotion as the cashier and the customer see it. */
+export interface PromotionView {
+  readonly id: string;
+  readonly label: string;
+  readonly amount: number;
+}
+
+export interface CouponView {
+  readonly code: string;
+  readonly name: string;
+  /** What it takes off now (0: the spend is below its minimum). */
+  readonly amount: number;
+  readonly minSpend: number;
+  /** How its single use was secured: reserved, offline, multi, training. */
+  readonly redemption: string;
+}
+
+export interface MemberView {
+  readonly id: string;
+  readonly name: string;
+  /** Points the member can redeem. */
+  readonly points: number;
+  readonly pointsRedeemed: number;
+  readonly pointsDiscount: number;
+  /** Most points that can be redeemed on this sale now (0: none). */
+  readonly redeemable: number;
+}
+
 export interface TotalsView {
   readonly gross: number;
+  /** Everything taken off: line and basket discounts, promotions, coupon, points. */
   readonly discounts: number;
+  /** Of which promotions (line and basket). */
+  readonly promotions: number;
   readonly tax: number;
   readonly total: number;
   readonly lineCount: number;
@@ -263,6 +304,10 @@ export interface CheckoutView {
   readonly currency: string;
   readonly lines: readonly CartLineView[];
   readonly basketDiscount: { readonly amount: number; readonly reason: string } | null;
+  /** Basket-level promotions applied (issue 8). */
+  readonly basketPromotions: readonly PromotionView[];
+  readonly coupon: CouponView | null;
+  readonly member: MemberView | null;
   readonly totals: TotalsView;
   readonly tenders: readonly TenderView[];
   readonly due: DueView | null;
@@ -283,7 +328,18 @@ export interface CustomerView {
   readonly phase: CustomerPhase;
   readonly currency: string;
   /** Newest last; the display shows the tail. */
-  readonly lines: readonly { readonly name: string; readonly quantityMilli: number; readonly unit: 'each' | 'kg'; readonly due: number }[];
+  readonly lines: readonly {
+    readonly name: string;
+    readonly quantityMilli: number;
+    readonly unit: 'each' | 'kg';
+    readonly due: number;
+    /** Promotion labels on the line ("Buy 2 get 1 −3.50"), absent when none. */
+    readonly promotions?: readonly { readonly label: string; readonly amount: number }[];
+  }[];
+  /** Everything the customer saves on this sale (promotions, coupon, points, discounts); 0: none. */
+  readonly savings?: number;
+  /** The member greeted on the display, when identified. */
+  readonly member?: { readonly name: string; readonly points: number } | null;
   readonly total: number;
   readonly paid: number;
   readonly change: number | null;
@@ -562,6 +618,25 @@ export interface JournalCheckView {
   readonly problems: readonly string[];
 }
 
+/** A member and their purchases at this terminal (manager screen, issue 8). */
+export interface MemberHistoryView {
+  readonly id: string;
+  readonly name: string;
+  readonly phone: string | null;
+  readonly active: boolean;
+  /** Redeemable now: the store server's balance plus this terminal's unsent sales. */
+  readonly points: number;
+  /** Newest first, this terminal's sales (the store server has every terminal's: `kassa store-server members show`). */
+  readonly purchases: readonly {
+    readonly saleId: string;
+    readonly receiptNo: number;
+    readonly completedAt: string;
+    readonly paid: number;
+    readonly pointsEarned: number;
+    readonly pointsRedeemed: number;
+  }[];
+}
+
 export interface SearchHitView {
   readonly sku: string;
   readonly name: string;
@@ -615,6 +690,10 @@ export const posRequests = {
   'devices.reconnect': request<z.ZodObject<{ id: z.ZodString }>, DeviceView>(z.object({ id: z.string().min(1).max(64) }).strict()),
   /** null: this terminal does not sync with a store server. */
   'sync.view': request<typeof empty, SyncView | null>(empty),
+  /** A member by number, card or phone, with their purchases at this terminal (manager). */
+  'members.find': request<z.ZodObject<{ query: z.ZodString }>, MemberHistoryView>(
+    z.object({ query: z.string().trim().min(1, 'enter a member number, card or phone').max(128) }).strict(),
+  ),
 
   // ---- staff and session (issue 7). Requests that need a permission take an optional `approval`.
   'session.view': request<typeof empty, SessionView>(empty),

@@ -41,6 +41,8 @@
 //   not know it ignores it while one that does still serves terminals that never send it. The
 //   server keeps the latest report per terminal and flags the settlement with it.
 import { z } from 'zod';
+import { couponSchema } from '../domain/coupons/coupon.ts';
+import { memberSchema } from '../domain/members/member.ts';
 import { promotionSchema } from '../domain/promotions/promotion.ts';
 
 /** The newest item schema this code writes and understands. Items above it are refused. */
@@ -75,6 +77,17 @@ export const SYNC_PATHS = {
   adminSettlement: (storeId: string): string => `/v1/admin/stores/${encodeURIComponent(storeId)}/settlement`,
   /** GET → PromotionsListResponse; POST PromotionsImportRequest → PromotionsImportResponse (admin auth). */
   adminPromotions: (storeId: string): string => `/v1/admin/stores/${encodeURIComponent(storeId)}/promotions`,
+  /** GET → CouponsListResponse; POST CouponsImportRequest → ImportResponse (admin auth). */
+  adminCoupons: (storeId: string): string => `/v1/admin/stores/${encodeURIComponent(storeId)}/coupons`,
+  /** GET → MembersListResponse; POST MembersImportRequest → ImportResponse (admin auth). */
+  adminMembers: (storeId: string): string => `/v1/admin/stores/${encodeURIComponent(storeId)}/members`,
+  /** GET → MemberHistoryResponse: the member and their synced purchases (admin auth). */
+  adminMember: (storeId: string, memberId: string): string =>
+    `/v1/admin/stores/${encodeURIComponent(storeId)}/members/${encodeURIComponent(memberId)}`,
+  /** POST CouponReserveRequest → CouponReserveResponse (terminal auth): reserve a single-use coupon for a sale. */
+  couponReserve: '/v1/sync/coupons/reserve',
+  /** POST CouponReleaseRequest → CouponReleaseResponse (terminal auth): the sale was cancelled or the coupon removed. */
+  couponRelease: '/v1/sync/coupons/release',
 } as const;
 
 /** The header naming the terminal whose token is in Authorization. */
@@ -408,17 +421,36 @@ export const catalogPromotion = z.looseObject({
 });
 export type CatalogPromotion = z.infer<typeof catalogPromotion>;
 
+/** A coupon in a catalog change (src/domain/coupons/coupon.ts), checked like a promotion: by `couponSchema` on both ends. */
+export const catalogCoupon = z.looseObject({ code: text(64) });
+/** A member in a catalog change (src/domain/members/member.ts), checked by `memberSchema` on both ends. */
+export const catalogMember = z.looseObject({ id: text(32) });
+
 const catalogChangeVariants = {
   productUpsert: z.strictObject({ kind: z.literal('product.upsert'), product: catalogProduct }),
   productDelete: z.strictObject({ kind: z.literal('product.delete'), sku: text(64) }),
   priceSet: z.strictObject({ kind: z.literal('price.set'), sku: text(64), price: minor.nonnegative(), currency }),
   promotionUpsert: z.strictObject({ kind: z.literal('promotion.upsert'), promotion: catalogPromotion }),
   promotionDelete: z.strictObject({ kind: z.literal('promotion.delete'), id: text(64) }),
+  couponUpsert: z.strictObject({ kind: z.literal('coupon.upsert'), coupon: catalogCoupon }),
+  couponDelete: z.strictObject({ kind: z.literal('coupon.delete'), code: text(64) }),
+  memberUpsert: z.strictObject({ kind: z.literal('member.upsert'), member: catalogMember }),
+  memberDelete: z.strictObject({ kind: z.literal('member.delete'), id: text(32) }),
 };
 const v = catalogChangeVariants;
 
 /** One change to a store's catalog, as published. */
-export const catalogChange = z.discriminatedUnion('kind', [v.productUpsert, v.productDelete, v.priceSet, v.promotionUpsert, v.promotionDelete]);
+export const catalogChange = z.discriminatedUnion('kind', [
+  v.productUpsert,
+  v.productDelete,
+  v.priceSet,
+  v.promotionUpsert,
+  v.promotionDelete,
+  v.couponUpsert,
+  v.couponDelete,
+  v.memberUpsert,
+  v.memberDelete,
+]);
 export type CatalogChange = z.infer<typeof catalogChange>;
 
 /** A change as pulled: its version (per store, gapless from 1) and when it was published. */
@@ -429,6 +461,10 @@ export const versionedCatalogChange = z.discriminatedUnion('kind', [
   v.priceSet.extend(stamp),
   v.promotionUpsert.extend(stamp),
   v.promotionDelete.extend(stamp),
+  v.couponUpsert.extend(stamp),
+  v.couponDelete.extend(stamp),
+  v.memberUpsert.extend(stamp),
+  v.memberDelete.extend(stamp),
 ]);
 export type VersionedCatalogChange = z.infer<typeof versionedCatalogChange>;
 
@@ -499,6 +535,112 @@ export const promotionsListResponse = z.strictObject({
   unreadable: z.array(z.strictObject({ id: text(64), reason: z.string() })),
 });
 export type PromotionsListResponse = z.infer<typeof promotionsListResponse>;
+
+// ---------------------------------------------------------------- coupons and members (issue 8 §2, §3)
+
+/** Import of coupons (checked with `couponSchema`) or members (`memberSchema`): like promotions, one publish. */
+export const couponsImportRequest = z.strictObject({
+  coupons: z.array(z.unknown()).max(MAX_CATALOG_PUBLISH),
+  replace: z.boolean(),
+});
+export type CouponsImportRequest = z.infer<typeof couponsImportRequest>;
+
+export const membersImportRequest = z.strictObject({
+  members: z.array(z.unknown()).max(MAX_CATALOG_PUBLISH),
+  replace: z.boolean(),
+});
+export type MembersImportRequest = z.infer<typeof membersImportRequest>;
+
+/** The answer to a coupon or member import (same shape as a promotion import's). */
+export const importResponse = promotionsImportResponse;
+export type ImportResponse = PromotionsImportResponse;
+
+/** A redemption of a single-use coupon as the server knows it. */
+export const couponRedemption = z.strictObject({
+  terminalId,
+  saleId: text(80),
+  /** 'reserved': held for a sale not yet synced; 'sold': the sale arrived. */
+  state: z.enum(['reserved', 'sold']),
+  /** The sale's receipt number, once it arrived. */
+  receiptNo: z.number().int().positive().nullable(),
+  at: isoTime,
+});
+export type CouponRedemptionRow = z.infer<typeof couponRedemption>;
+
+export const couponsListResponse = z.strictObject({
+  storeId,
+  coupons: z.array(couponSchema.and(z.strictObject({ redemptions: z.array(couponRedemption) }))),
+  unreadable: z.array(z.strictObject({ id: text(64), reason: z.string() })),
+});
+export type CouponsListResponse = z.infer<typeof couponsListResponse>;
+
+export const membersListResponse = z.strictObject({
+  storeId,
+  members: z.array(memberSchema),
+  unreadable: z.array(z.strictObject({ id: text(64), reason: z.string() })),
+});
+export type MembersListResponse = z.infer<typeof membersListResponse>;
+
+/** One synced sale of a member (training sales are left out). */
+export const memberPurchase = z.strictObject({
+  terminalId,
+  saleId: text(80),
+  receiptNo: z.number().int().positive(),
+  completedAt: isoTime,
+  currency,
+  /** total + rounding: what the member paid. */
+  paid: minor,
+  pointsEarned: z.number().int().nonnegative(),
+  pointsRedeemed: z.number().int().nonnegative(),
+  lineCount: z.number().int().nonnegative(),
+});
+export type MemberPurchase = z.infer<typeof memberPurchase>;
+
+export const memberHistoryResponse = z.strictObject({
+  storeId,
+  member: memberSchema,
+  /** Newest first. */
+  purchases: z.array(memberPurchase),
+});
+export type MemberHistoryResponse = z.infer<typeof memberHistoryResponse>;
+
+/**
+ * Reserve a single-use coupon for a sale. Idempotent per (code, saleId): the same sale asking
+ * again is answered 'reserved'. A code already reserved or sold for another sale is answered
+ * 'used' with who holds it; an unknown or deleted code 'unknown'. Multi-use coupons need no
+ * reservation (answered 'not-single-use').
+ */
+export const couponReserveRequest = z.strictObject({ code: text(64), saleId: text(80), at: isoTime });
+export type CouponReserveRequest = z.infer<typeof couponReserveRequest>;
+
+export const couponReserveResponse = z.discriminatedUnion('status', [
+  z.strictObject({ status: z.literal('reserved'), code: text(64), saleId: text(80) }),
+  z.strictObject({ status: z.literal('used'), code: text(64), by: couponRedemption }),
+  z.strictObject({ status: z.literal('unknown'), code: text(64) }),
+  z.strictObject({ status: z.literal('not-single-use'), code: text(64) }),
+]);
+export type CouponReserveResponse = z.infer<typeof couponReserveResponse>;
+
+/** Give a reservation back (the sale was cancelled, or the cashier removed the coupon). A sold coupon is never released. */
+export const couponReleaseRequest = z.strictObject({ code: text(64), saleId: text(80) });
+export type CouponReleaseRequest = z.infer<typeof couponReleaseRequest>;
+export const couponReleaseResponse = z.strictObject({ code: text(64), released: z.boolean() });
+export type CouponReleaseResponse = z.infer<typeof couponReleaseResponse>;
+
+/**
+ * A single-use coupon used on more than one synced sale (two terminals offline both accepted
+ * it): every sale that used it, oldest first. Shown on the settlement for the manager to
+ * follow up; the sales themselves stand (the money is taken).
+ */
+export const doubleRedemption = z.strictObject({
+  code: text(64),
+  sales: z.array(z.strictObject({ terminalId, saleId: text(80), receiptNo: z.number().int().positive(), completedAt: isoTime, amount: minor })),
+});
+export type DoubleRedemption = z.infer<typeof doubleRedemption>;
+
+/** A member whose points went below zero once every terminal's sales arrived (points redeemed offline twice). */
+export const overdrawnMember = z.strictObject({ memberId: text(32), balance: z.number().int() });
+export type OverdrawnMember = z.infer<typeof overdrawnMember>;
 
 // ---------------------------------------------------------------- settlement
 
@@ -596,5 +738,9 @@ export const settlementResponse = z.strictObject({
   standing: z.array(terminalStanding).default([]),
   /** The threshold 'silent' was judged by (null from older servers, which flag nothing). */
   silentAfterSeconds: z.number().int().positive().nullable().default(null),
+  /** Single-use coupons redeemed on more than one sale in the range (absent from older servers: []). */
+  doubleRedemptions: z.array(doubleRedemption).default([]),
+  /** Members with a negative points balance now (absent from older servers: []). */
+  overdrawnMembers: z.array(overdrawnMember).default([]),
 });
 export type SettlementResponse = z.infer<typeof settlementResponse>;

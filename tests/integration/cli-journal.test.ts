@@ -1,52 +1,25 @@
 // `kassa journal export` and `kassa journal verify-file` as an auditor runs them: real child
 // processes on a throw-away data folder with sales and a no-sale opening.
-import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { appendJournal } from '../../src/core/db/journal.ts';
-import { openDatabase } from '../../src/core/db/open.ts';
-import { commitSale } from '../../src/core/db/sales.ts';
-import { makeSale, SNAPSHOT, TERMINAL } from '../support/sale-fixtures.ts';
+import { runKassa } from '../support/kassa-cli.ts';
+import { makeSale, seedDbFile } from '../support/sale-fixtures.ts';
 
-const KASSA = join(resolve(import.meta.dirname, '../..'), 'src/cli/kassa.js');
 const root = mkdtempSync(join(tmpdir(), 'kassa-cli-journal-'));
 const shop = join(root, 'shop');
 const SLOW = { timeout: 120_000 };
 const AT = '2025-03-01T10:01:31.000Z';
 
-interface Run {
-  readonly code: number | null;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
-function kassa(args: readonly string[]): Promise<Run> {
-  const env: NodeJS.ProcessEnv = { ...process.env, XDG_DATA_HOME: join(root, 'xdg') };
-  delete env.KASSA_DATA_DIR;
-  return new Promise((done, reject) => {
-    const child = spawn(process.execPath, [KASSA, '--data-dir', shop, ...args], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (c: string) => (stdout += c));
-    child.stderr.setEncoding('utf8').on('data', (c: string) => (stderr += c));
-    const guard = setTimeout(() => child.kill('SIGKILL'), 100_000);
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(guard);
-      done({ code, stdout, stderr });
-    });
-  });
-}
+const kassa = (args: readonly string[]) => runKassa(root, shop, args, { timeoutMs: 100_000 });
 
 beforeAll(() => {
-  mkdirSync(shop);
-  const db = openDatabase(join(shop, 'kassa.db'));
-  for (let i = 0; i < 4; i++) commitSale(db, { record: makeSale(), snapshot: SNAPSHOT, at: AT });
-  db.transaction(() => appendJournal(db, { terminalId: TERMINAL, kind: 'drawer.opened', ref: 'printer', payload: { by: 'alice', reason: 'change' }, at: AT })).immediate();
-  commitSale(db, { record: makeSale(), snapshot: SNAPSHOT, at: AT });
-  db.close();
+  seedDbFile(join(shop, 'kassa.db'), (seed) => {
+    for (let i = 0; i < 4; i++) seed.sell(makeSale(), AT);
+    seed.drawerOpened({ by: 'alice', reason: 'change' }, AT);
+    seed.sell(makeSale(), AT);
+  });
 });
 
 afterAll(() => {

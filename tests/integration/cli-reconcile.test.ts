@@ -1,11 +1,10 @@
 // `kassa reconcile` as a manager runs it (a child process) against a terminal folder whose
 // kassa.config.json points both wallets at a sandbox gateway started here: the report, the exit
 // codes, --json, query and resolve by key, and one-line refusals for bad input.
-import { spawn } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase } from '../../src/core/db/open.ts';
 import { recordAttempt, settleAttempt } from '../../src/core/db/payment-attempts.ts';
@@ -16,9 +15,9 @@ import { createAlipayProvider } from '../../src/payments/alipay/alipay-provider.
 import type { PaymentProvider } from '../../src/payments/provider.ts';
 import { startSandbox, type SandboxServer } from '../../src/payments/sandbox/server.ts';
 import { createWechatProvider } from '../../src/payments/wechat/wechat-provider.ts';
+import { runKassa } from '../support/kassa-cli.ts';
 import { makeSale, SNAPSHOT } from '../support/sale-fixtures.ts';
 
-const KASSA = join(resolve(import.meta.dirname, '../..'), 'src/cli/kassa.js');
 const root = mkdtempSync(join(tmpdir(), 'kassa-cli-reconcile-'));
 const dir = join(root, 'terminal');
 const APP_ID = '2021000122670001';
@@ -29,27 +28,7 @@ const DATE = '2025-03-01';
 const clock = Date.parse('2025-03-01T02:00:00Z');
 const SLOW = { timeout: 60_000 };
 
-interface Run {
-  readonly code: number | null;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
-function kassa(...args: string[]): Promise<Run> {
-  return new Promise((done, reject) => {
-    const child = spawn(process.execPath, [KASSA, '--data-dir', dir, ...args], { cwd: root, env: { ...process.env, XDG_DATA_HOME: join(root, 'xdg'), KASSA_DATA_DIR: '' } });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (c: string) => (stdout += c));
-    child.stderr.setEncoding('utf8').on('data', (c: string) => (stderr += c));
-    const guard = setTimeout(() => child.kill('SIGKILL'), 45_000);
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(guard);
-      done({ code, stdout, stderr });
-    });
-  });
-}
+const kassa = (...args: string[]) => runKassa(root, dir, args, { timeoutMs: 45_000 });
 
 let sb: SandboxServer;
 let paidAtWechatOnly = '';

@@ -1,43 +1,18 @@
 // `kassa sales search` as a manager runs it (issue 7 §9): real child processes on a data folder
 // with sales over two days, in the terminal's time zone (TZ=Asia/Shanghai for the child).
-import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openDatabase } from '../../src/core/db/open.ts';
-import { commitSale } from '../../src/core/db/sales.ts';
 import type { TenderMethod } from '../../src/domain/sale-record.ts';
-import { makeSale, SNAPSHOT } from '../support/sale-fixtures.ts';
+import { runKassa, type CliRun } from '../support/kassa-cli.ts';
+import { makeSale, seedDbFile } from '../support/sale-fixtures.ts';
 
-const KASSA = join(resolve(import.meta.dirname, '../..'), 'src/cli/kassa.js');
 const root = mkdtempSync(join(tmpdir(), 'kassa-cli-sales-search-'));
 const shop = join(root, 'shop');
 const SLOW = { timeout: 120_000 };
 
-interface Run {
-  readonly code: number | null;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
-function kassa(args: readonly string[]): Promise<Run> {
-  const env: NodeJS.ProcessEnv = { ...process.env, TZ: 'Asia/Shanghai', XDG_DATA_HOME: join(root, 'xdg') };
-  delete env.KASSA_DATA_DIR;
-  return new Promise((done, reject) => {
-    const child = spawn(process.execPath, [KASSA, '--data-dir', shop, ...args], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (c: string) => (stdout += c));
-    child.stderr.setEncoding('utf8').on('data', (c: string) => (stderr += c));
-    const guard = setTimeout(() => child.kill('SIGKILL'), 100_000);
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(guard);
-      done({ code, stdout, stderr });
-    });
-  });
-}
+const kassa = (args: readonly string[]) => runKassa(root, shop, args, { env: { TZ: 'Asia/Shanghai' }, timeoutMs: 100_000 });
 
 // Receipt n: completed at 2025-03-01T12:00Z + n × 3 h (Shanghai: 20:00 on 1 March, then 23:00,
 // 02:00 on 2 March, …); price 10.00 × n; bob sells the even ones; cash, alipay, wechat in turn.
@@ -54,20 +29,16 @@ const SALES = Array.from({ length: 8 }, (_, i) => {
 });
 
 beforeAll(() => {
-  mkdirSync(shop);
-  const db = openDatabase(join(shop, 'kassa.db'));
-  for (const s of SALES) {
-    const record = makeSale({ cashier: s.cashier, completedAt: s.completedAt, startedAt: s.completedAt, lines: [{ sku: 'A', unitPrice: s.price }], tenders: [{ method: s.method }] });
-    commitSale(db, { record, snapshot: SNAPSHOT, at: s.completedAt });
-  }
-  db.close();
+  seedDbFile(join(shop, 'kassa.db'), (seed) => {
+    for (const s of SALES) seed.sell(makeSale({ cashier: s.cashier, completedAt: s.completedAt, startedAt: s.completedAt, lines: [{ sku: 'A', unitPrice: s.price }], tenders: [{ method: s.method }] }), s.completedAt);
+  });
 });
 
 afterAll(() => {
   rmSync(root, { recursive: true, force: true });
 });
 
-const receiptsOf = (r: Run) => (JSON.parse(r.stdout) as { rows: { receiptNo: number }[] }).rows.map((x) => x.receiptNo);
+const receiptsOf = (r: CliRun) => (JSON.parse(r.stdout) as { rows: { receiptNo: number }[] }).rows.map((x) => x.receiptNo);
 const expected = (keep: (s: (typeof SALES)[number]) => boolean) => SALES.filter(keep).map((s) => s.n).reverse();
 const shanghaiDay = (iso: string) => new Date(Date.parse(iso) + 8 * 3600_000).toISOString().slice(0, 10);
 

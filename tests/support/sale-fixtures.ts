@@ -4,10 +4,15 @@
 // gross = round(unitPrice × quantityMilli / 1000); basket discount split over non-void lines by
 // largest remainder in sku order (weights gross − line discount); amount = gross − discounts;
 // inclusive 13 % tax = round(amount × 1300 / 11300); all rounding half away from zero.
-import { mkdtempSync, rmSync } from 'node:fs';
+// seedDbFile writes such sales (and no-sale openings) into a real terminal database through the
+// store's own code, for the tests that then run `kassa` on that folder.
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { ulid } from 'ulid';
+import { appendJournal } from '../../src/core/db/journal.ts';
+import { openDatabase, type Db } from '../../src/core/db/open.ts';
+import { commitSale } from '../../src/core/db/sales.ts';
 import type { SaleLineRecord, SaleRecord, TenderMethod, TenderRecord } from '../../src/domain/sale-record.ts';
 
 export type UncommittedSale = Omit<SaleRecord, 'receiptNo'>;
@@ -167,4 +172,36 @@ export const SNAPSHOT = { machineId: 'checkout', version: 1, value: { value: 'id
 export function tempDbFile(prefix = 'kassa-test-'): { dir: string; file: string; cleanup: () => void } {
   const dir = mkdtempSync(join(tmpdir(), prefix));
   return { dir, file: join(dir, 'kassa.db'), cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/** What a seeding callback writes a terminal's day with. */
+export interface DbSeed {
+  readonly db: Db;
+  /** Commits `record` with SNAPSHOT, journalled at `at`; hands the record back. */
+  sell(record: UncommittedSale, at: string): UncommittedSale;
+  /** Journals a no-sale drawer opening (`drawer.opened`, ref printer) with `payload`, at `at`. */
+  drawerOpened(payload: Record<string, unknown>, at: string): void;
+}
+
+/**
+ * Creates the terminal database `file` (and its folder), lets `fill` write into it through the
+ * real store code, and closes it, so a test can then run `kassa` on that folder.
+ */
+export function seedDbFile(file: string, fill: (seed: DbSeed) => void): void {
+  mkdirSync(dirname(file), { recursive: true });
+  const db = openDatabase(file);
+  try {
+    fill({
+      db,
+      sell: (record, at) => {
+        commitSale(db, { record, snapshot: SNAPSHOT, at });
+        return record;
+      },
+      drawerOpened: (payload, at) => {
+        db.transaction(() => appendJournal(db, { terminalId: TERMINAL, kind: 'drawer.opened', ref: 'printer', payload, at })).immediate();
+      },
+    });
+  } finally {
+    db.close();
+  }
 }

@@ -21,15 +21,22 @@
 //   number, nothing sent when there is one) and sends the definitions to the admin API, which
 //   checks them again and publishes them in one catalog publish; `promotions list` reads them
 //   back. Both need the server running, like `register`.
+// - `coupons import|list` and `members import|list|show` work the same way (members' points
+//   balances are the server's: an import leaves them alone where the points column is empty).
 // - `settlement` marks each terminal's flags (unsent, receipt-gap, silent) after its row, and
 //   lists flagged terminals that have nothing in the range, so a manager never reads a store
-//   total as final while a terminal still holds sales.
+//   total as final while a terminal still holds sales. It also lists single-use coupons redeemed
+//   more than once and members whose points went below zero.
 import type { Command } from 'commander';
+import type { z } from 'zod';
 import { join, resolve } from 'node:path';
 import { readFileSync } from 'node:fs';
 import { formatMoney, isSupportedCurrency } from '../../domain/money.ts';
 import type { Promotion } from '../../domain/promotions/promotion.ts';
 import { PromotionCsvError, readPromotionsCsv } from '../../domain/promotions/promotion-csv.ts';
+import { CouponCsvError, readCouponsCsv } from '../../domain/coupons/coupon-csv.ts';
+import { MemberCsvError, readMembersCsv } from '../../domain/members/member-csv.ts';
+import { memberSchema } from '../../domain/members/member.ts';
 import { adminRequest } from '../../server/store/admin-client.ts';
 import { readAdminToken, readOrCreateAdminToken } from '../../server/store/admin-token.ts';
 import { startStoreServer } from '../../server/store/http-api.ts';
@@ -39,13 +46,18 @@ import type { StoreStorage } from '../../server/store/storage.ts';
 import {
   DEFAULT_SILENT_AFTER_SECONDS,
   SYNC_PATHS,
-  promotionsImportResponse,
+  couponsListResponse,
+  importResponse,
+  memberHistoryResponse,
+  membersListResponse,
   promotionsListResponse,
   registerTerminalRequest,
   registerTerminalResponse,
   settlementQuery,
   settlementResponse,
   storeId as storeIdSchema,
+  type CouponsListResponse,
+  type ImportResponse,
   type SettlementResponse,
   type SettlementTotals,
   type TerminalStanding,
@@ -175,6 +187,15 @@ export function printSettlement(s: SettlementResponse): void {
     const silent = s.silentAfterSeconds === null ? '' : ` (silent: not heard from for over ${s.silentAfterSeconds} s)`;
     say(`  ${flagged.size} terminal${flagged.size === 1 ? '' : 's'} flagged: the store totals may not be final${silent}`);
   }
+  // Coupon amounts carry no currency: shown in the store's when it has one, else in minor units.
+  const currency = s.store.length === 1 ? (s.store[0]?.currency ?? '') : '';
+  const doubled = s.doubleRedemptions.length;
+  if (doubled > 0) say(`  ${doubled} single-use coupon${doubled === 1 ? '' : 's'} redeemed more than once (the sales stand; follow up):`);
+  for (const d of s.doubleRedemptions) {
+    say(`    ${d.code}: ${d.sales.map((x) => `${x.terminalId} receipt ${x.receiptNo} at ${x.completedAt} (${money(x.amount, currency)} off)`).join('; ')}`);
+  }
+  const m = s.overdrawnMembers.length;
+  if (m > 0) say(`  ${m} member${m === 1 ? '' : 's'} with points below zero (redeemed twice offline): ${s.overdrawnMembers.map((o) => `${o.memberId} ${o.balance}`).join(', ')}`);
 }
 
 export function registerStoreServer(program: Command): void {
@@ -193,8 +214,10 @@ Terminals push sales at /v1/sync/push with their own token. To add a terminal, w
 server running:
   kassa store-server register --store S01 --terminal T01
 and put the printed token in that terminal's sync settings. Promotions are imported from a
-CSV and pushed to the terminals with the catalog:
+CSV and pushed to the terminals with the catalog, and so are coupons and members:
   kassa store-server promotions import promotions.csv --store S01 [--replace]
+  kassa store-server coupons import coupons.csv --store S01 [--replace]
+  kassa store-server members import members.csv --store S01 [--replace]
 Runs until Ctrl+C.`,
     )
     .action(async function (this: Command, opts: ServeOptions) {
@@ -259,6 +282,8 @@ Runs until Ctrl+C.`,
     });
 
   registerPromotionCommands(command);
+  registerCouponCommands(command);
+  registerMemberCommands(command);
 }
 
 /** One line per promotion for `promotions list`: id, kind, what it does and when. */
@@ -298,70 +323,208 @@ function readUtf8(file: string): string {
 }
 
 function registerPromotionCommands(command: Command): void {
-  const promotions = command.command('promotions').description("manage the store's promotions on the running store server (pushed to terminals with the catalog)");
+  registerImportAndList(command, {
+    kind: 'promotions',
+    row: 'promotion',
+    description: "manage the store's promotions on the running store server (pushed to terminals with the catalog)",
+    fileHelp: 'the promotions CSV (UTF-8; columns in the README, "Promotions")',
+    listDescription: "list the store's current promotions from the running store server",
+    currency: true,
+    read: (text, currency) => readPromotionsCsv(text, { currency }),
+    csvError: PromotionCsvError,
+    path: (storeId) => SYNC_PATHS.adminPromotions(storeId),
+    list: promotionsListResponse,
+    items: (answer) => answer.promotions,
+    line: promotionLine,
+    unreadable: 'published before it was checked, and not a valid promotion',
+  });
+}
 
-  promotions
+/**
+ * What differs between the `promotions`, `coupons` and `members` sub-commands; the import (read
+ * the CSV here, all errors or one publish) and the list are the same for each.
+ */
+interface ImportAndList<Row, Item, List extends { readonly storeId: string; readonly unreadable: readonly { readonly id: string; readonly reason: string }[] }> {
+  /** The sub-command, and the key of the rows in the import request. */
+  readonly kind: 'promotions' | 'coupons' | 'members';
+  /** One row, for "3 coupons published". */
+  readonly row: string;
+  readonly description: string;
+  /** Help of the import's <file> argument. */
+  readonly fileHelp: string;
+  readonly listDescription: string;
+  /** Has money columns: both sub-commands take --currency. */
+  readonly currency: boolean;
+  /** Reads the whole file, throwing `csvError` listing every problem. */
+  readonly read: (text: string, currency: string) => Row[];
+  readonly csvError: abstract new (...args: never[]) => Error;
+  readonly path: (storeId: string) => string;
+  readonly list: z.ZodType<List>;
+  readonly items: (answer: List) => readonly Item[];
+  readonly line: (item: Item, currency: string) => string;
+  /** Said of a stored definition the server cannot read. */
+  readonly unreadable: string;
+}
+
+/** Registers `<kind> import` and `<kind> list`; returns the `<kind>` command for more. */
+function registerImportAndList<Row, Item, List extends { readonly storeId: string; readonly unreadable: readonly { readonly id: string; readonly reason: string }[] }>(
+  command: Command,
+  spec: ImportAndList<Row, Item, List>,
+): Command {
+  const { kind } = spec;
+  const group = command.command(kind).description(spec.description);
+
+  const importer = group
     .command('import')
-    .description('check a promotions CSV and publish its promotions to the store in one publish (any error: nothing is published)')
-    .argument('<file>', 'the promotions CSV (UTF-8; columns in the README, "Promotions")')
-    .requiredOption('--store <id>', 'the store, e.g. S01')
-    .option('--currency <code>', 'the store currency the money columns are in', 'CNY')
-    .option('--replace', "also delete the store's promotions that are not in the file")
+    .description(`check a ${kind} CSV and publish its ${kind} to the store in one publish (any error: nothing is published)`)
+    .argument('<file>', spec.fileHelp)
+    .requiredOption('--store <id>', 'the store, e.g. S01');
+  if (spec.currency) importer.option('--currency <code>', 'the store currency the money columns are in', 'CNY');
+  importer
+    .option('--replace', `also delete the store's ${kind} that are not in the file`)
     .option('--url <url>', 'the store server', DEFAULT_URL)
     .option('--admin-token-file <file>', 'the admin token file (default: <data dir>/store-server/admin-token)')
     .option('--json', 'print the answer as JSON')
-    .action(async function (this: Command, file: string, opts: { store: string; currency: string; replace?: boolean; url: string; json?: boolean }) {
-      const store = storeIdSchema.safeParse(opts.store);
-      if (!store.success) throw new UsageError(`--store: ${store.error.issues[0]?.message ?? 'invalid'}`);
-      if (!isSupportedCurrency(opts.currency)) throw new UsageError(`--currency: "${opts.currency}" is not a currency Kassa supports`);
-      let definitions: Promotion[];
+    .action(async function (this: Command, file: string, opts: { store: string; currency?: string; replace?: boolean; url: string; json?: boolean }) {
+      const storeId = storeOption(opts.store);
+      const currency = opts.currency ?? '';
+      if (spec.currency && !isSupportedCurrency(currency)) throw new UsageError(`--currency: "${currency}" is not a currency Kassa supports`);
+      let rows: Row[];
       try {
-        definitions = readPromotionsCsv(readUtf8(file), { currency: opts.currency });
+        rows = spec.read(readUtf8(file), currency);
       } catch (err) {
-        if (!(err instanceof PromotionCsvError)) throw err;
+        if (!(err instanceof spec.csvError)) throw err;
         // Exit 1 (the file is wrong), not 2 (the command line is): every problem, one per line.
         process.stderr.write(`kassa: ${file}: ${err.message}\nnothing was published\n`);
         process.exitCode = 1;
         return;
       }
-      if (definitions.length === 0 && !opts.replace) throw new UsageError(`${file}: no promotions in the file (to delete all of the store's promotions, use --replace)`);
+      if (rows.length === 0 && !opts.replace) throw new UsageError(`${file}: no ${kind} in the file (to delete all of the store's ${kind}, use --replace)`);
       const adminToken = readAdminToken(adminTokenFile(this, tokenFileFlag(this)));
       const answer = await adminRequest({
         baseUrl: opts.url,
         adminToken,
         method: 'POST',
-        path: SYNC_PATHS.adminPromotions(store.data),
-        body: { promotions: definitions, replace: opts.replace === true },
-        answer: promotionsImportResponse,
+        path: spec.path(storeId),
+        body: { [kind]: rows, replace: opts.replace === true },
+        answer: importResponse,
       });
+      if (opts.json) printJson(answer);
+      else say(importedLine(answer, spec.row));
+    });
+
+  const lister = group.command('list').description(spec.listDescription).requiredOption('--store <id>', 'the store, e.g. S01');
+  if (spec.currency) lister.option('--currency <code>', 'the store currency, for showing amounts', 'CNY');
+  lister
+    .option('--url <url>', 'the store server', DEFAULT_URL)
+    .option('--admin-token-file <file>', 'the admin token file (default: <data dir>/store-server/admin-token)')
+    .option('--json', spec.currency ? 'print the answer as JSON (amounts in minor units)' : 'print the answer as JSON')
+    .action(async function (this: Command, opts: { store: string; currency?: string; url: string; json?: boolean }) {
+      const storeId = storeOption(opts.store);
+      const adminToken = readAdminToken(adminTokenFile(this, tokenFileFlag(this)));
+      const answer = await adminRequest({ baseUrl: opts.url, adminToken, method: 'GET', path: spec.path(storeId), answer: spec.list });
       if (opts.json) {
         printJson(answer);
         return;
       }
-      const versions = answer.fromVersion === null ? 'nothing to publish' : `catalog versions ${answer.fromVersion}–${answer.toVersion ?? '?'}`;
-      say(`Store ${answer.storeId}: ${answer.upserted} promotion${answer.upserted === 1 ? '' : 's'} published, ${answer.deleted} deleted (${versions}).`);
+      const items = spec.items(answer);
+      say(`Store ${answer.storeId}: ${items.length} ${spec.row}${items.length === 1 ? '' : 's'}`);
+      for (const item of items) say(spec.line(item, opts.currency ?? ''));
+      for (const u of answer.unreadable) say(`  ${u.id}  (${spec.unreadable}: ${u.reason})`);
     });
+  return group;
+}
 
-  promotions
-    .command('list')
-    .description("list the store's current promotions from the running store server")
+/** "Store S01: 3 coupons published, 1 deleted (catalog versions 4–7)." */
+function importedLine(answer: ImportResponse, what: string): string {
+  const versions = answer.fromVersion === null ? 'nothing to publish' : `catalog versions ${answer.fromVersion}–${answer.toVersion ?? '?'}`;
+  return `Store ${answer.storeId}: ${answer.upserted} ${what}${answer.upserted === 1 ? '' : 's'} published, ${answer.deleted} deleted (${versions}).`;
+}
+
+function storeOption(value: string): string {
+  const store = storeIdSchema.safeParse(value);
+  if (!store.success) throw new UsageError(`--store: ${store.error.issues[0]?.message ?? 'invalid'}`);
+  return store.data;
+}
+
+/** One line per coupon for `coupons list`: code, what it gives, when, and who redeemed it. */
+function couponLine(c: CouponsListResponse['coupons'][number], currency: string): string {
+  const off = c.amount !== null ? `${money(c.amount, currency)} off` : `${(c.percentBps ?? 0) / 100}% off`;
+  const terms = [c.use === 'single' ? 'single-use' : 'multi-use', c.minSpend > 0 ? `min spend ${money(c.minSpend, currency)}` : '', c.from === null && c.until === null ? '' : `${c.from ?? '…'} to ${c.until ?? '…'}`].filter((x) => x !== '');
+  const sold = c.redemptions.filter((r) => r.state === 'sold');
+  const reserved = c.redemptions.filter((r) => r.state === 'reserved');
+  const used = [
+    sold.length === 0 ? '' : `sold ${sold.length}× (${sold.map((r) => `${r.terminalId} receipt ${r.receiptNo ?? '?'}`).join(', ')})`,
+    reserved.length === 0 ? '' : `reserved by ${reserved.map((r) => `${r.terminalId} sale ${r.saleId}`).join(', ')}`,
+  ].filter((x) => x !== '');
+  const double = c.use === 'single' && sold.length > 1 ? ' DOUBLE REDEMPTION' : '';
+  return `  ${c.code}  ${c.name}: ${off} (${terms.join(', ')})${used.length > 0 ? `; ${used.join('; ')}` : '; not used'}${double}`;
+}
+
+function registerCouponCommands(command: Command): void {
+  registerImportAndList(command, {
+    kind: 'coupons',
+    row: 'coupon',
+    description: "manage the store's coupons on the running store server (pushed to terminals with the catalog)",
+    fileHelp: 'the coupons CSV (UTF-8; columns code,name,use,from,until,min_spend,amount,percent; see the README, "Coupons")',
+    listDescription: "list the store's coupons and their redemptions from the running store server",
+    currency: true,
+    read: (text, currency) => readCouponsCsv(text, { currency }),
+    csvError: CouponCsvError,
+    path: (storeId) => SYNC_PATHS.adminCoupons(storeId),
+    list: couponsListResponse,
+    items: (answer) => answer.coupons,
+    line: couponLine,
+    unreadable: 'not a valid coupon',
+  });
+}
+
+function memberLine(m: { id: string; name: string; phone: string | null; codes: readonly string[]; points: number; active: boolean }): string {
+  const parts = [m.phone === null ? '' : `phone ${m.phone}`, m.codes.length === 0 ? '' : `codes ${m.codes.join('|')}`, `${m.points} points`, m.active ? '' : 'INACTIVE'].filter((x) => x !== '');
+  return `  ${m.id}  ${m.name}  ${parts.join(', ')}`;
+}
+
+function registerMemberCommands(command: Command): void {
+  const members = registerImportAndList(command, {
+    kind: 'members',
+    row: 'member',
+    description: "manage the store's members on the running store server (pushed to terminals with the catalog; points balances kept by the server)",
+    fileHelp: 'the members CSV (UTF-8; columns id,name,phone,codes,points,active; see the README, "Members")',
+    listDescription: "list the store's members and their points from the running store server",
+    currency: false,
+    read: (text) => readMembersCsv(text),
+    csvError: MemberCsvError,
+    path: (storeId) => SYNC_PATHS.adminMembers(storeId),
+    list: membersListResponse,
+    items: (answer) => answer.members,
+    line: memberLine,
+    unreadable: 'not a valid member',
+  });
+
+  members
+    .command('show')
+    .description('show a member, their points and their synced purchases (newest first) from the running store server')
+    .argument('<id>', 'the member number')
     .requiredOption('--store <id>', 'the store, e.g. S01')
-    .option('--currency <code>', 'the store currency, for showing amounts', 'CNY')
     .option('--url <url>', 'the store server', DEFAULT_URL)
     .option('--admin-token-file <file>', 'the admin token file (default: <data dir>/store-server/admin-token)')
     .option('--json', 'print the answer as JSON (amounts in minor units)')
-    .action(async function (this: Command, opts: { store: string; currency: string; url: string; json?: boolean }) {
-      const store = storeIdSchema.safeParse(opts.store);
-      if (!store.success) throw new UsageError(`--store: ${store.error.issues[0]?.message ?? 'invalid'}`);
+    .action(async function (this: Command, id: string, opts: { store: string; url: string; json?: boolean }) {
+      const storeId = storeOption(opts.store);
+      const memberId = memberSchema.shape.id.safeParse(id);
+      if (!memberId.success) throw new UsageError(`<id>: ${memberId.error.issues[0]?.message ?? 'invalid'}`);
       const adminToken = readAdminToken(adminTokenFile(this, tokenFileFlag(this)));
-      const answer = await adminRequest({ baseUrl: opts.url, adminToken, method: 'GET', path: SYNC_PATHS.adminPromotions(store.data), answer: promotionsListResponse });
+      const answer = await adminRequest({ baseUrl: opts.url, adminToken, method: 'GET', path: SYNC_PATHS.adminMember(storeId, memberId.data), answer: memberHistoryResponse });
       if (opts.json) {
         printJson(answer);
         return;
       }
-      const n = answer.promotions.length;
-      say(`Store ${answer.storeId}: ${n} promotion${n === 1 ? '' : 's'}`);
-      for (const p of answer.promotions) say(promotionLine(p, opts.currency));
-      for (const u of answer.unreadable) say(`  ${u.id}  (published before it was checked, and not a valid promotion: ${u.reason})`);
+      say(`Store ${answer.storeId}, member:`);
+      say(memberLine(answer.member));
+      const n = answer.purchases.length;
+      say(`  ${n} purchase${n === 1 ? '' : 's'} synced${n === 0 ? '' : ' (newest first):'}`);
+      for (const p of answer.purchases) {
+        say(`    ${p.completedAt}  ${p.terminalId} receipt ${p.receiptNo}  paid ${money(p.paid, p.currency)} ${p.currency}  points +${p.pointsEarned} −${p.pointsRedeemed}  ${p.lineCount} line${p.lineCount === 1 ? '' : 's'}`);
+      }
     });
 }

@@ -17,9 +17,9 @@
 //   `discountReason` the line's reason, else the basket's when the line carries a share.
 import type { CheckoutContext } from '../../../state-machines/checkout.machine.ts';
 import type { PaymentContext } from '../../../state-machines/payment.machine.ts';
-import { computeTotals, type CartTotals } from '../../domain/cart.ts';
+import { computeTotals, type Cart, type CartTotals } from '../../domain/cart.ts';
 import { amountDue } from '../../domain/tender.ts';
-import type { CartLineView, CheckoutPhase, CheckoutView, DueView, ParkedView, PaymentView, TenderView, TotalsView } from '../../shared/api.ts';
+import type { CartLineView, CheckoutPhase, CheckoutView, DueView, MemberView, ParkedView, PaymentView, TenderView, TotalsView } from '../../shared/api.ts';
 import { isSettled, stateName, type CheckoutSnapshot } from '../checkout-service.ts';
 
 /** The running payment machine, as far as the screens need it. */
@@ -116,6 +116,7 @@ export function lineViews(context: Pick<CheckoutContext, 'cart'>, totals: CartTo
     const t = totals.lines[i];
     const share = t?.basketDiscountShare ?? 0;
     const own = t?.lineDiscount ?? line.lineDiscount?.amount ?? 0;
+    const promotions = line.voided ? [] : (context.cart.promotions?.lines.find((x) => x.lineNo === line.lineNo)?.discounts ?? []);
     return {
       lineNo: line.lineNo,
       sku: line.sku,
@@ -124,8 +125,9 @@ export function lineViews(context: Pick<CheckoutContext, 'cart'>, totals: CartTo
       quantityMilli: line.quantityMilli,
       unitPrice: line.unitPrice,
       originalUnitPrice: line.originalUnitPrice,
-      discount: own + share,
+      discount: own + (t?.promotionDiscount ?? 0) + share,
       discountReason: line.lineDiscount?.reason ?? (share > 0 ? basketReason : null),
+      promotions: promotions.map((d) => ({ id: d.promotionId, label: d.label, amount: d.amount })),
       due: t?.due ?? 0,
       voided: line.voided,
       voidReason: line.voidReason,
@@ -133,10 +135,20 @@ export function lineViews(context: Pick<CheckoutContext, 'cart'>, totals: CartTo
   });
 }
 
+function memberView(cart: Cart, totals: CartTotals): MemberView | null {
+  const m = cart.member;
+  if (!m) return null;
+  // What points could take: what is left to pay once everything else is off, plus what they take now.
+  const left = totals.subtotal + m.pointsDiscount;
+  const redeemable = m.pointValue > 0 ? Math.min(m.points, Math.floor(left / m.pointValue)) : 0;
+  return { id: m.id, name: m.name, points: m.points, pointsRedeemed: m.pointsRedeemed, pointsDiscount: m.pointsDiscount, redeemable };
+}
+
 export function totalsView(totals: CartTotals): TotalsView {
   return {
     gross: totals.gross,
-    discounts: totals.lineDiscounts + totals.basketDiscount,
+    discounts: totals.lineDiscounts + totals.linePromotions + totals.basketDeductions,
+    promotions: totals.linePromotions + totals.basketPromotions,
     tax: totals.taxTotal,
     total: totals.total,
     lineCount: totals.lineCount,
@@ -190,6 +202,11 @@ export function checkoutView(input: CheckoutViewInput): CheckoutView {
     currency: c.cart.currency,
     lines: lineViews(c, totals),
     basketDiscount: c.cart.basketDiscount ? { amount: c.cart.basketDiscount.amount, reason: c.cart.basketDiscount.reason } : null,
+    basketPromotions: (c.cart.promotions?.basket ?? []).map((d) => ({ id: d.promotionId, label: d.label, amount: d.amount })),
+    coupon: c.cart.coupon
+      ? { code: c.cart.coupon.code, name: c.cart.coupon.name, amount: c.cart.coupon.amount, minSpend: c.cart.coupon.minSpend, redemption: c.cart.coupon.redemption }
+      : null,
+    member: memberView(c.cart, totals),
     totals: totalsView(totals),
     tenders,
     due: phase === 'finishing' ? null : dueView(c, totals),

@@ -95,9 +95,21 @@ export function customerView(input: CustomerViewInput): CustomerView {
   const lines = c.cart.lines
     .map((line, i) => ({ line, due: totals.lines[i]?.due ?? 0 }))
     .filter(({ line }) => !line.voided)
-    .map(({ line, due }) => ({ name: line.name, quantityMilli: line.quantityMilli, unit: line.unit, due }));
+    .map(({ line, due }) => {
+      const promotions = c.cart.promotions?.lines.find((x) => x.lineNo === line.lineNo)?.discounts ?? [];
+      return {
+        name: line.name,
+        quantityMilli: line.quantityMilli,
+        unit: line.unit,
+        due,
+        ...(promotions.length > 0 ? { promotions: promotions.map((d) => ({ label: d.label, amount: d.amount })) } : {}),
+      };
+    });
   const paid = c.tenders.reduce((sum, t) => sum + t.received, 0);
-  const base = { lines, total: totals.total, paid };
+  // What the customer saves is shown on the display (issue 8: promotions, coupon, points, discounts).
+  const savings = totals.lineDiscounts + totals.linePromotions + totals.basketDeductions;
+  const member = c.cart.member ? { name: c.cart.member.name, points: c.cart.member.points } : null;
+  const base = { lines, total: totals.total, paid, savings, member };
 
   if (phase === 'paying') {
     const attempt = c.payment;

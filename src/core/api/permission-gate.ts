@@ -98,6 +98,8 @@ export function requiredPermission(name: RequestName, params: Record<string, unk
     case 'sales.search':
     case 'sales.receipt':
       return { permission: 'sales.history', what: 'look through sales', ref: null };
+    case 'members.find':
+      return { permission: 'sales.history', what: "look through a member's purchases", ref: null };
     case 'shift.open':
       return { permission: 'shift.open', what: 'open a shift', ref: null };
     case 'shift.cash':

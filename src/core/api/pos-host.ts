@@ -36,6 +36,7 @@
 //   Handlers get the Authorization the gate granted and record `by` from it.
 // - close() stops the events and refuses further requests; it does not close the terminal app,
 //   which belongs to whoever opened it.
+import { findMember, pendingPoints } from '../db/members.ts';
 import type { z } from 'zod';
 import { PrintInterruptedError } from '../../../drivers/printer/escpos-printer.ts';
 import { FontError } from '../../../drivers/sim/bitmap-font.ts';
@@ -566,6 +567,22 @@ export function createPosHost(app: TerminalApp, options: PosHostOptions = { host
     },
     async 'sync.view'() {
       return app.sync ? syncView(app.sync.status()) : null;
+    },
+    async 'members.find'({ query }) {
+      // The manager looks up inactive members too (the cashier's identify refuses them).
+      const found = findMember(app.db, query.trim());
+      if (found.kind === 'none') throw new RefusedError(`no member with number, card or phone "${query.trim()}"`);
+      if (found.kind === 'ambiguous') throw new RefusedError(`phone "${query.trim()}" belongs to more than one member (${found.memberIds.join(', ')}): type the member number`);
+      const m = found.member;
+      const purchases = app.loyalty.members.purchases(m.id, 50).filter((p) => !p.training);
+      return {
+        id: m.id,
+        name: m.name,
+        phone: m.phone,
+        active: m.active,
+        points: m.points + pendingPoints(app.db, m.id),
+        purchases: purchases.map((p) => ({ saleId: p.saleId, receiptNo: p.receiptNo, completedAt: p.completedAt, paid: p.paid, pointsEarned: p.pointsEarned, pointsRedeemed: p.pointsRedeemed })),
+      };
     },
     async 'sales.refund'({ saleId, amount, reason }, auth) {
       if (auth === null) throw new RefusedError('a refund needs a manager\'s approval');

@@ -4,6 +4,8 @@
 // Kassa must never write into a schema it does not understand.
 import type Database from 'better-sqlite3';
 import { PAYMENT_ATTEMPTS_SQL } from './payment-attempts.ts';
+import { COUPONS_SQL } from './coupons.ts';
+import { MEMBERS_SQL } from './members.ts';
 import { PROMOTIONS_SQL } from './promotions.ts';
 import { REFUNDS_SQL } from './refunds.ts';
 import { RECONCILE_SQL } from '../reconcile/resolutions.ts';
@@ -230,6 +232,7 @@ export const MIGRATIONS: readonly Migration[] = [
     sql: RECONCILE_SQL,
   },
   { version: 9, name: 'promotions', sql: PROMOTIONS_SQL },
+  { version: 10, name: 'coupons and members', sql: COUPONS_SQL + MEMBERS_SQL },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS[MIGRATIONS.length - 1]?.version ?? 0;

@@ -16,7 +16,7 @@ import type { Statement, Transaction } from 'better-sqlite3';
 import { z } from 'zod';
 import { MAX_MINOR_UNITS, isSupportedCurrency } from '../../domain/money.ts';
 import type { SaleLineRecord, SaleRecord, TenderMethod, TenderRecord } from '../../domain/sale-record.ts';
-import { canonicalString } from './canonical-json.ts';
+import { canonicalJson, canonicalString } from './canonical-json.ts';
 import { appendJournal, appendJournalJson } from './journal.ts';
 import type { Db } from './open.ts';
 import { perConnection } from './per-connection.ts';
@@ -56,6 +56,18 @@ export const saleLineSchema = z.strictObject({
   source: z.string(),
 });
 
+/** A promotion applied to a line or the basket (issue 8). */
+const appliedPromotionSchema = z.strictObject({ promotionId: text, label: z.string(), amount: minor });
+
+/**
+ * Lines with promotions carry two more keys. They are optional so a sale without promotions is
+ * recorded exactly as before (same canonical JSON, same hash, the fast path below).
+ */
+const promotedLineSchema = saleLineSchema.extend({
+  promotions: z.array(appliedPromotionSchema).optional(),
+  promotionDiscount: minor.optional(),
+});
+
 export const tenderSchema = z.strictObject({
   seq: z.int().min(1),
   method: z.enum(['cash', 'alipay', 'wechat'] satisfies TenderMethod[]),
@@ -73,9 +85,31 @@ export const uncommittedSaleSchema = z
     startedAt: timestamp,
     completedAt: timestamp,
     training: z.boolean(),
-    lines: z.array(saleLineSchema).min(1),
+    lines: z.array(promotedLineSchema).min(1),
     basketDiscount: minor,
     basketDiscountReason: z.string().nullable(),
+    // Issue 8: absent on a sale without promotions, coupon or member.
+    basketPromotions: z.array(appliedPromotionSchema).optional(),
+    coupon: z
+      .strictObject({
+        code: text,
+        name: z.string(),
+        use: z.enum(['single', 'multi']),
+        amount: minor,
+        redemption: z.enum(['reserved', 'offline', 'multi', 'training']),
+      })
+      .nullable()
+      .optional(),
+    member: z
+      .strictObject({
+        id: text,
+        name: z.string(),
+        pointsRedeemed: z.int().min(0),
+        pointsDiscount: minor,
+        pointsEarned: z.int().min(0),
+      })
+      .nullable()
+      .optional(),
     subtotal: minor,
     taxTotal: minor,
     total: minor,
@@ -97,7 +131,7 @@ export const uncommittedSaleSchema = z
 // Compile-time guard: the schemas must name exactly the fields of the domain types, so a field
 // added to SaleRecord fails the type check here instead of being dropped at commit.
 type SameKeys<A, B> = [keyof A] extends [keyof B] ? ([keyof B] extends [keyof A] ? true : false) : false;
-const _lineKeys: SameKeys<z.output<typeof saleLineSchema>, SaleLineRecord> = true;
+const _lineKeys: SameKeys<z.output<typeof promotedLineSchema>, SaleLineRecord> = true;
 const _tenderKeys: SameKeys<z.output<typeof tenderSchema>, TenderRecord> = true;
 const _saleKeys: SameKeys<z.output<typeof uncommittedSaleSchema>, Omit<SaleRecord, 'receiptNo'>> = true;
 void [_lineKeys, _tenderKeys, _saleKeys];
@@ -147,9 +181,11 @@ const isPlain = (v: unknown): v is Record<string, unknown> => {
   const proto: unknown = Object.getPrototypeOf(v);
   return proto === Object.prototype || proto === null;
 };
-const LINE_KEYS = Object.keys(saleLineSchema.shape).length;
-const TENDER_KEYS = Object.keys(tenderSchema.shape).length;
-const SALE_KEYS = Object.keys(uncommittedSaleSchema.shape).length;
+// The fast path takes only records without the optional (issue 8) keys: exactly the required ones.
+const requiredKeys = (shape: Record<string, z.ZodType>): number => Object.values(shape).filter((t) => !t.safeParse(undefined).success).length;
+const LINE_KEYS = requiredKeys(saleLineSchema.shape);
+const TENDER_KEYS = requiredKeys(tenderSchema.shape);
+const SALE_KEYS = requiredKeys(uncommittedSaleSchema.shape);
 
 function isValidLine(l: unknown, lineNo: number): boolean {
   if (!isPlain(l)) return false;
@@ -272,6 +308,13 @@ function lineJson(l: SaleLineRecord): string {
   );
 }
 
+/** A record with any issue-8 key (promotions, coupon, member): the template does not write those. */
+function hasPromotionKeys(r: UncommittedSale): boolean {
+  if (r.basketPromotions !== undefined || r.coupon !== undefined || r.member !== undefined) return true;
+  for (const l of r.lines) if (l.promotions !== undefined || l.promotionDiscount !== undefined) return true;
+  return false;
+}
+
 function tenderJson(t: TenderRecord): string {
   return `{"amount":${int(t.amount)},"method":${str(t.method)},"received":${int(t.received)},"reference":${strOrNull(t.reference)},"seq":${int(t.seq)}}`;
 }
@@ -281,6 +324,7 @@ function tenderJson(t: TenderRecord): string {
  * else: use canonicalJson).
  */
 export function saleRecordJson(record: UncommittedSale, receiptNo: number): string {
+  if (hasPromotionKeys(record)) return canonicalJson({ ...record, receiptNo });
   let lines = '';
   for (const l of record.lines) lines += lines === '' ? lineJson(l) : `,${lineJson(l)}`;
   let tenders = '';

@@ -17,19 +17,27 @@
 //   `promotionSchema` (e.g. a kind from a newer Kassa).
 // - Promotions are stored in the same transaction as the rest of the page (../db/promotions.ts);
 //   a delete of a promotion the terminal does not have is applied (nothing to remove).
+// - Coupons and members (issue 8 §2, §3) likewise (../db/coupons.ts, ../db/members.ts): each
+//   definition is checked again with `couponSchema` / `memberSchema` and skipped with the reason
+//   when it fails; deleting one the terminal does not have is applied. A deleted coupon's holds
+//   stay (the sales that used it stand).
 // - Each applied page is journalled as 'catalog.imported' (source 'store-server', the versions
 //   and counts) in the same transaction, when a terminal id is given.
 import type { Product } from '../../domain/product.ts';
 import { normalizeBarcode } from '../../domain/barcodes/normalize.ts';
 import type { CatalogProduct, VersionedCatalogChange } from '../../shared/sync-protocol.ts';
+import { couponSchema } from '../../domain/coupons/coupon.ts';
+import { memberSchema } from '../../domain/members/member.ts';
 import { promotionSchema } from '../../domain/promotions/promotion.ts';
 import { catalogRepository } from '../db/catalog.ts';
+import { deleteCoupon, upsertCoupon } from '../db/coupons.ts';
+import { deleteMember, upsertMember } from '../db/members.ts';
 import { deletePromotion, upsertPromotion } from '../db/promotions.ts';
 import { appendJournal } from '../db/journal.ts';
 import type { Db } from '../db/open.ts';
 import { addCatalogSkipped, catalogVersion, setCatalogVersion, type SkippedCatalogChange } from './sync-state.ts';
 
-function describePromotionIssue(error: { issues: readonly { path: readonly PropertyKey[]; message: string }[] }): string {
+function describeIssue(error: { issues: readonly { path: readonly PropertyKey[]; message: string }[] }): string {
   const issue = error.issues[0];
   const path = issue?.path.map(String).join('.') ?? '';
   return `${path === '' ? '' : `${path}: `}${issue?.message ?? 'invalid'}`;
@@ -91,7 +99,7 @@ export function applyCatalogChanges(db: Db, changes: readonly VersionedCatalogCh
       let applied = 0;
       let alreadyApplied = 0;
       const skipped: SkippedCatalogChange[] = [];
-      const counts = { upserted: 0, deleted: 0, prices: 0, promotions: 0, promotionsDeleted: 0 };
+      const counts = { upserted: 0, deleted: 0, prices: 0, promotions: 0, promotionsDeleted: 0, coupons: 0, couponsDeleted: 0, members: 0, membersDeleted: 0 };
       // Consecutive product upserts go to the repository together: it writes the search index
       // after the rows, which is much faster than one product at a time.
       let run: Product[] = [];
@@ -142,7 +150,7 @@ export function applyCatalogChanges(db: Db, changes: readonly VersionedCatalogCh
           }
           case 'promotion.upsert': {
             const parsed = promotionSchema.safeParse(c.promotion);
-            if (!parsed.success) skip(c, `promotion "${c.promotion.id}" is not a promotion this terminal can read: ${describePromotionIssue(parsed.error)}`);
+            if (!parsed.success) skip(c, `promotion "${c.promotion.id}" is not a promotion this terminal can read: ${describeIssue(parsed.error)}`);
             else {
               upsertPromotion(db, parsed.data, { at: options.at, version: c.version });
               counts.promotions += 1;
@@ -153,6 +161,36 @@ export function applyCatalogChanges(db: Db, changes: readonly VersionedCatalogCh
           case 'promotion.delete':
             deletePromotion(db, c.id);
             counts.promotionsDeleted += 1;
+            applied += 1;
+            break;
+          case 'coupon.upsert': {
+            const parsed = couponSchema.safeParse(c.coupon);
+            if (!parsed.success) skip(c, `coupon "${c.coupon.code}" is not a coupon this terminal can read: ${describeIssue(parsed.error)}`);
+            else {
+              upsertCoupon(db, parsed.data, { at: options.at, version: c.version });
+              counts.coupons += 1;
+              applied += 1;
+            }
+            break;
+          }
+          case 'coupon.delete':
+            deleteCoupon(db, c.code);
+            counts.couponsDeleted += 1;
+            applied += 1;
+            break;
+          case 'member.upsert': {
+            const parsed = memberSchema.safeParse(c.member);
+            if (!parsed.success) skip(c, `member "${c.member.id}" is not a member this terminal can read: ${describeIssue(parsed.error)}`);
+            else {
+              upsertMember(db, parsed.data, { at: options.at, version: c.version });
+              counts.members += 1;
+              applied += 1;
+            }
+            break;
+          }
+          case 'member.delete':
+            deleteMember(db, c.id);
+            counts.membersDeleted += 1;
             applied += 1;
             break;
         }

@@ -19,14 +19,24 @@
 // - Two senders at once (the app and `kassa sync now`) are safe: settling skips messages
 //   already settled, the cursor never moves back, and a catalog change at or below the applied
 //   version is skipped.
+// - COUPON RESERVATIONS (issue 8 §2): reserveCoupon/releaseCoupon ask the store server at the
+//   counter, outside the sync machine. An answer (reserved, used, unknown, not single-use) is
+//   returned; no answer is thrown as a SyncRequestError whose `kind` says why ('offline': no
+//   connection or no answer in time, the caller's offline policy decides; 'transient' /
+//   'refused': the server could not or would not answer). They write nothing locally (the
+//   coupon holds are coupon-service's) and are not recorded as sync failures.
 // - EVERY REQUEST REPORTS how the terminal stands (Kassa-Terminal-Report: the backlog not in
 //   this request, the last receipt number, the clock), so the store's settlement can flag a
 //   terminal that still holds sales (issue 7 §5). Two indexed reads per request.
 import { randomUUID } from 'node:crypto';
 import {
+  couponReleaseRequest,
+  couponReserveRequest,
   DEFAULT_CATALOG_PULL,
   MAX_BATCH_ITEMS,
   settlementQuery,
+  type CouponReleaseResponse,
+  type CouponReserveResponse,
   type ItemResult,
   type PushItem,
   type SettlementQuery,
@@ -77,6 +87,16 @@ export class SettlementQueryError extends Error {
   override name = 'SettlementQueryError';
 }
 
+/** A coupon request the protocol would refuse (nothing was sent); the message names the field. */
+export class CouponRequestError extends Error {
+  override name = 'CouponRequestError';
+}
+
+function describeIssue(error: { issues: readonly { path: readonly PropertyKey[]; message: string }[] }): string {
+  const issue = error.issues[0];
+  return `${issue && issue.path.length > 0 ? `${issue.path.map(String).join('.')}: ` : ''}${issue?.message ?? 'invalid'}`;
+}
+
 export class SyncClient {
   readonly #db: Db;
   readonly #http: SyncHttp;
@@ -108,6 +128,35 @@ export class SyncClient {
       throw new SettlementQueryError(`settlement: ${issue && issue.path.length > 0 ? `${issue.path.join('.')}: ` : ''}${issue?.message ?? 'invalid'} (expected ISO times with an offset, from before to)`);
     }
     return this.#http.settlement(parsed.data, signal, this.#report(backlog(this.#db)));
+  }
+
+  /**
+   * Reserves a single-use coupon for a sale on the store server. Throws SyncRequestError when
+   * there is no answer (see the header) and CouponRequestError for a request the protocol
+   * refuses (a code or sale id too long): nothing was sent.
+   */
+  async reserveCoupon(request: { readonly code: string; readonly saleId: string; readonly at: string }, signal?: AbortSignal): Promise<CouponReserveResponse> {
+    const parsed = couponReserveRequest.safeParse(request);
+    if (!parsed.success) throw new CouponRequestError(`coupon reservation: ${describeIssue(parsed.error)}`);
+    const answer = await this.#http.reserveCoupon(parsed.data, signal, this.#report(backlog(this.#db)));
+    if (answer.code !== parsed.data.code) {
+      throw new SyncRequestError(`asked to reserve coupon ${parsed.data.code}, the store server answered for ${answer.code}`, 'transient');
+    }
+    if (answer.status === 'reserved' && answer.saleId !== parsed.data.saleId) {
+      throw new SyncRequestError(`asked to reserve coupon ${parsed.data.code} for sale ${parsed.data.saleId}, the store server answered for sale ${answer.saleId}`, 'transient');
+    }
+    return answer;
+  }
+
+  /** Gives a coupon reservation back; throws like reserveCoupon. */
+  async releaseCoupon(request: { readonly code: string; readonly saleId: string }, signal?: AbortSignal): Promise<CouponReleaseResponse> {
+    const parsed = couponReleaseRequest.safeParse(request);
+    if (!parsed.success) throw new CouponRequestError(`coupon release: ${describeIssue(parsed.error)}`);
+    const answer = await this.#http.releaseCoupon(parsed.data, signal, this.#report(backlog(this.#db)));
+    if (answer.code !== parsed.data.code) {
+      throw new SyncRequestError(`asked to release coupon ${parsed.data.code}, the store server answered for ${answer.code}`, 'transient');
+    }
+    return answer;
   }
 
   /** What this request reports: `waiting` items not in it, the last receipt, the clock. */

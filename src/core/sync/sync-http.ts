@@ -18,6 +18,8 @@
 import type { z } from 'zod';
 import {
   catalogPullResponse,
+  couponReleaseResponse,
+  couponReserveResponse,
   encodeTerminalReport,
   ERROR_ADVICE,
   errorResponse,
@@ -27,6 +29,10 @@ import {
   TERMINAL_REPORT_HEADER,
   terminalHeaders,
   type CatalogPullResponse,
+  type CouponReleaseRequest,
+  type CouponReleaseResponse,
+  type CouponReserveRequest,
+  type CouponReserveResponse,
   type PushRequest,
   type PushResponse,
   type SettlementQuery,
@@ -109,6 +115,16 @@ export class SyncHttp {
     if (query.silentAfterSeconds !== undefined) params.set('silentAfterSeconds', String(query.silentAfterSeconds));
     const search = params.toString();
     return this.#call('GET', `${SYNC_PATHS.settlement}${search === '' ? '' : `?${search}`}`, undefined, settlementResponse, signal, report);
+  }
+
+  /** Reserves a single-use coupon for a sale (issue 8 §2); the answer says reserved, used (by whom), unknown or not single-use. */
+  reserveCoupon(request: CouponReserveRequest, signal?: AbortSignal, report?: ReportFields): Promise<CouponReserveResponse> {
+    return this.#call('POST', SYNC_PATHS.couponReserve, JSON.stringify(request), couponReserveResponse, signal, report);
+  }
+
+  /** Gives a reservation back (the sale was cancelled or the coupon removed). */
+  releaseCoupon(request: CouponReleaseRequest, signal?: AbortSignal, report?: ReportFields): Promise<CouponReleaseResponse> {
+    return this.#call('POST', SYNC_PATHS.couponRelease, JSON.stringify(request), couponReleaseResponse, signal, report);
   }
 
   async #call<T>(method: string, path: string, body: string | undefined, schema: z.ZodType<T, unknown>, signal?: AbortSignal, report?: ReportFields): Promise<T> {

@@ -57,6 +57,8 @@ export interface SyncService {
    * SyncRequestError when the server cannot be asked, SettlementQueryError on a bad range.
    */
   settlement(query?: SettlementQuery, signal?: AbortSignal): Promise<SettlementResponse>;
+  /** The client itself, for the requests a terminal makes outside the sync rounds (coupon reservations). */
+  readonly client: SyncClient;
   stop(): void;
 }
 
@@ -151,6 +153,7 @@ export function startSyncService(options: SyncServiceOptions): SyncService {
   actor.start();
 
   return {
+    client: options.client,
     status: () => syncStatus(actor.getSnapshot()),
     onStatus(listener) {
       listeners.add(listener);

@@ -1,8 +1,9 @@
 // Reads a promotions CSV (the store server's import, issue 8 §4) into checked Promotion values,
 // or a list of errors that each name the LINE of the file and the column. Pure: it takes the
-// text (the caller reads the file and decodes it). csv-parse's sync API does the CSV syntax
-// (quotes, embedded newlines, BOM); the columns are ours, so their checks are hand-written and
-// then the result goes through `promotionSchema` like any promotion.
+// text (the caller reads the file and decodes it). csv-parse does the CSV syntax and
+// ../csv-table.ts the header, line numbers and error reporting the importers share; the
+// columns' checks are ours, hand-written, and then each row goes through `promotionSchema`
+// like any promotion.
 //
 // FORMAT: a header row, then one promotion per row. Column order is free; id, name, kind and
 // target are required in the header, every other column may be left out (= empty everywhere).
@@ -33,8 +34,8 @@
 // the kind does not use, the same id twice, and two exclusive promotions with the same
 // priority on an overlapping target (SKU with SKU, department with department, basket with
 // basket, as `targetsOverlap` in promotion.ts): which one wins would be arbitrary. The whole file is checked; every error is listed.
-import { CsvError } from 'csv-parse/sync';
-import { parse } from 'csv-parse/sync';
+import { checkRow, CsvFileError, CsvRowError, formatCsvIssue, readCsvTable } from '../csv-table.ts';
+import type { CsvIssue, CsvTableSpec } from '../csv-table.ts';
 import { MoneyError, parseMoney } from '../money.ts';
 import { ALWAYS, PROMOTION_KINDS, promotionSchema } from './promotion.ts';
 import type { Promotion, PromotionKind } from './promotion.ts';
@@ -80,13 +81,7 @@ const VALUE_COLUMNS: readonly PromotionCsvColumn[] = ['percent', 'amount', 'pric
 /** Most rows read from one file. */
 export const MAX_PROMOTION_ROWS = 100_000;
 
-export interface PromotionCsvIssue {
-  /** Line of the file where the row starts (1 = the header). */
-  readonly line: number;
-  /** The column at fault, or null for the row or file as a whole. */
-  readonly field: PromotionCsvColumn | null;
-  readonly message: string;
-}
+export type PromotionCsvIssue = CsvIssue<PromotionCsvColumn>;
 
 export interface PromotionCsvResult {
   /** The valid rows, in file order (all of them only when `errors` is empty). */
@@ -99,17 +94,15 @@ export interface PromotionCsvOptions {
   readonly currency: string;
 }
 
-export class PromotionCsvError extends Error {
+export class PromotionCsvError extends CsvFileError<PromotionCsvColumn> {
   override name = 'PromotionCsvError';
-  constructor(readonly issues: readonly PromotionCsvIssue[]) {
-    const shown = issues.slice(0, 20).map(formatIssue);
-    const more = issues.length > shown.length ? `\n… and ${issues.length - shown.length} more` : '';
-    super(`the promotions file has ${issues.length} error${issues.length === 1 ? '' : 's'}:\n${shown.join('\n')}${more}`);
+  constructor(issues: readonly PromotionCsvIssue[]) {
+    super('promotions', issues);
   }
 }
 
 export function formatIssue(i: PromotionCsvIssue): string {
-  return `line ${i.line}${i.field === null ? '' : `, ${i.field}`}: ${i.message}`;
+  return formatCsvIssue(i);
 }
 
 /** Like `parsePromotionsCsv`, but all or nothing: throws PromotionCsvError listing every error. */
@@ -119,91 +112,33 @@ export function readPromotionsCsv(text: string, options: PromotionCsvOptions): P
   return [...r.promotions];
 }
 
-class RowError extends Error {
-  constructor(
-    readonly field: PromotionCsvColumn | null,
-    message: string,
-  ) {
-    super(message);
-  }
-}
+const RowError = CsvRowError<PromotionCsvColumn>;
+
+const TABLE: CsvTableSpec<PromotionCsvColumn> = { columns: PROMOTION_CSV_COLUMNS, required: REQUIRED, maxRows: MAX_PROMOTION_ROWS, row: 'promotion', rows: 'promotions' };
 
 export function parsePromotionsCsv(text: string, options: PromotionCsvOptions): PromotionCsvResult {
-  let rows: { record: string[]; info: { lines: number } }[];
-  try {
-    rows = parse(text, { info: true, bom: true, skip_empty_lines: true, relax_column_count: true, to: MAX_PROMOTION_ROWS + 2 }) as unknown as typeof rows;
-  } catch (e) {
-    if (e instanceof CsvError) {
-      const line = typeof (e as CsvError & { lines?: unknown }).lines === 'number' ? (e as CsvError & { lines: number }).lines : 1;
-      return { promotions: [], errors: [{ line, field: null, message: `malformed CSV: ${e.message.replace(/\s*at line \d+\.?$/, '')}` }] };
-    }
-    throw e;
-  }
-  const first = rows[0];
-  if (!first) return { promotions: [], errors: [{ line: 1, field: null, message: 'the file is empty: expected a header row and one promotion per row' }] };
-
-  const errors: PromotionCsvIssue[] = [];
-  const header = first.record.map((h) => h.trim().toLowerCase());
-  const columnAt = new Map<PromotionCsvColumn, number>();
-  header.forEach((h, i) => {
-    if (!(PROMOTION_CSV_COLUMNS as readonly string[]).includes(h)) {
-      errors.push({ line: 1, field: null, message: `unknown column "${h}": expected ${PROMOTION_CSV_COLUMNS.join(', ')}` });
-    } else if (columnAt.has(h as PromotionCsvColumn)) {
-      errors.push({ line: 1, field: h as PromotionCsvColumn, message: `column "${h}" appears twice in the header` });
-    } else columnAt.set(h as PromotionCsvColumn, i);
-  });
-  for (const c of REQUIRED) if (!columnAt.has(c)) errors.push({ line: 1, field: c, message: `the header has no "${c}" column (required: ${REQUIRED.join(', ')})` });
-  if (errors.length > 0) return { promotions: [], errors };
-  if (rows.length > MAX_PROMOTION_ROWS + 1) {
-    return { promotions: [], errors: [{ line: 1, field: null, message: `the file has more than ${MAX_PROMOTION_ROWS} promotions; split it` }] };
-  }
-
-  const promotions: Promotion[] = [];
   const byId = new Map<string, number>();
   /** First exclusive promotion per (priority, target entry): finds clashes without an n² scan. */
   const exclusives = new Map<string, { p: Promotion; line: number }>();
-  for (const { record, info } of rows.slice(1)) {
-    const line = info.lines - record.reduce((n, f) => n + countNewlines(f), 0);
-    const cell = (c: PromotionCsvColumn): string => {
-      const i = columnAt.get(c);
-      return i === undefined ? '' : (record[i] ?? '').trim();
-    };
-    if (record.length > header.length) {
-      errors.push({ line, field: null, message: `the row has ${record.length} fields but the header has ${header.length} columns` });
-      continue;
-    }
-    let p: Promotion;
-    try {
-      p = rowToPromotion(cell, options.currency);
-    } catch (e) {
-      if (e instanceof RowError) {
-        errors.push({ line, field: e.field, message: e.message });
-        continue;
-      }
-      throw e;
-    }
+  const { values, errors } = readCsvTable(text, TABLE, (cell, line) => {
+    const p = rowToPromotion(cell, options.currency);
     const firstLine = byId.get(p.id);
-    if (firstLine !== undefined) {
-      errors.push({ line, field: 'id', message: `promotion id "${p.id}" is already defined on line ${firstLine}` });
-      continue;
-    }
+    if (firstLine !== undefined) throw new RowError('id', `promotion id "${p.id}" is already defined on line ${firstLine}`);
     byId.set(p.id, line);
     if (p.stacking === 'exclusive') {
       const keys = exclusiveKeys(p);
       const clash = keys.map((k) => exclusives.get(k)).find((e) => e !== undefined);
       if (clash) {
-        errors.push({
-          line,
-          field: 'priority',
-          message: `exclusive promotion "${p.id}" has the same priority (${p.priority}) and an overlapping target as exclusive "${clash.p.id}" on line ${clash.line}: give them different priorities`,
-        });
-        continue;
+        throw new RowError(
+          'priority',
+          `exclusive promotion "${p.id}" has the same priority (${p.priority}) and an overlapping target as exclusive "${clash.p.id}" on line ${clash.line}: give them different priorities`,
+        );
       }
       for (const k of keys) exclusives.set(k, { p, line });
     }
-    promotions.push(p);
-  }
-  return { promotions, errors };
+    return p;
+  });
+  return { promotions: values, errors };
 }
 
 /** Keys that two exclusive promotions clash on: same priority and an overlapping target (see targetsOverlap). */
@@ -212,12 +147,6 @@ function exclusiveKeys(p: Promotion): string[] {
   const at = `${p.priority}\u0000${t.kind}\u0000`;
   if (t.kind === 'basket') return [at];
   return (t.kind === 'item' ? t.skus : t.departments).map((k) => at + k);
-}
-
-function countNewlines(s: string): number {
-  let n = 0;
-  for (let i = s.indexOf('\n'); i !== -1; i = s.indexOf('\n', i + 1)) n++;
-  return n;
 }
 
 // ---- one row ---------------------------------------------------------------------------------
@@ -326,12 +255,7 @@ function rowToPromotion(cell: (c: PromotionCsvColumn) => string, currency: strin
       break;
     }
   }
-  const checked = promotionSchema.safeParse(candidate);
-  if (!checked.success) {
-    const issue = checked.error.issues[0];
-    throw new RowError(columnForPath(issue?.path ?? []), issue?.message ?? 'invalid promotion');
-  }
-  return checked.data;
+  return checkRow(promotionSchema, candidate, columnForPath, 'promotion');
 }
 
 function columnForPath(path: readonly PropertyKey[]): PromotionCsvColumn | null {

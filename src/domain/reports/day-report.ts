@@ -253,7 +253,7 @@ export interface ReportMeta {
 /** What a report reads of a sale line: a SaleLineRecord has these and more. */
 export type ReportSaleLine = Pick<
   SaleLineRecord,
-  'amount' | 'basketDiscountShare' | 'gross' | 'lineDiscount' | 'lineNo' | 'originalUnitPrice' | 'source' | 'tax' | 'taxClass' | 'taxInclusive' | 'taxRateBps' | 'voided'
+  'amount' | 'basketDiscountShare' | 'gross' | 'lineDiscount' | 'lineNo' | 'originalUnitPrice' | 'source' | 'tax' | 'taxClass' | 'taxInclusive' | 'taxRateBps' | 'voided' | 'promotionDiscount'
 >;
 
 /** What a report reads of a sale record: a SaleRecord has these and more. */
@@ -349,8 +349,9 @@ export function createReportAccumulator(options: { readonly currency: string; re
           continue;
         }
         s.gross += l.gross;
-        const off = l.lineDiscount + l.basketDiscountShare;
-        if (l.lineDiscount !== 0) discounts.count += 1;
+        // Promotions (issue 8) are discounts too: the report's discounts are everything taken off.
+        const off = l.lineDiscount + (l.promotionDiscount ?? 0) + l.basketDiscountShare;
+        if (l.lineDiscount !== 0 || (l.promotionDiscount ?? 0) !== 0) discounts.count += 1;
         lineDiscounts += off;
         const key = `${l.taxClass}\u0000${l.taxRateBps}\u0000${l.taxInclusive ? 1 : 0}`;
         let t = taxes.get(key);

@@ -9,7 +9,8 @@
 //   dialog's first field); when focus falls to nowhere after a mouse or keyboard action it goes
 //   home. Touch taps do not pull focus (that would pop a tablet's on-screen keyboard).
 // - Errors: the core's CheckoutView.error and any refused request are shown as they are, in the
-//   red banner; Esc dismisses them.
+//   red banner; Esc dismisses them. A coupon or member the core refuses (unknown, expired,
+//   used) comes back the same way, after the dialog closed: the cart is unchanged.
 import { useCallback, useEffect, useMemo, useReducer, useRef, useState } from 'react';
 import type { CheckoutCommand, DeviceView, SearchHitView } from '../../shared/api.ts';
 import { useCheckout, useLiveView, useNotices } from '../app/hooks.ts';
@@ -26,6 +27,9 @@ import {
   cashierUiReducer,
   cancelOrNoSale,
   clearedSearch,
+  couponOrRemove,
+  dialogStale,
+  memberOrRemove,
   escapeStep,
   initialCashierUi,
   isAvailable,
@@ -35,7 +39,20 @@ import {
   type CashierUi,
   type CashierUiAction,
 } from './cashier-model.ts';
-import { CancelSaleDialog, DiscountDialog, HelpDialog, PriceDialog, QuantityDialog, VoidDialog, WeighDialog } from './Dialogs.tsx';
+import {
+  CancelSaleDialog,
+  CouponDialog,
+  DiscountDialog,
+  HelpDialog,
+  MemberDialog,
+  PriceDialog,
+  QuantityDialog,
+  RedeemDialog,
+  RemoveCouponDialog,
+  RemoveMemberDialog,
+  VoidDialog,
+  WeighDialog,
+} from './Dialogs.tsx';
 import { FunctionBar } from './FunctionBar.tsx';
 import { ParkedDialog } from './ParkedDialog.tsx';
 import { RecentSalesDialog } from './RecentSalesDialog.tsx';
@@ -98,6 +115,12 @@ export function CashierScreen() {
     dispatch({ type: 'lines', lines: view.lines, previous: previousLines.current });
     previousLines.current = view.lines;
   }, [view]);
+
+  // A dialog about the coupon or the member closes when they go off the sale.
+  const stale = dialogStale(ui.dialog, view);
+  useEffect(() => {
+    if (stale) dispatch({ type: 'close' });
+  }, [stale]);
 
   // ---------------------------------------------------------------- search as you type
 
@@ -207,6 +230,8 @@ export function CashierScreen() {
         if ((action === 'quantity' || action === 'void' || action === 'lineDiscount' || action === 'priceOverride') && phase === 'selling') {
           dispatch({ type: 'error', message: t('dialog.noLine') });
         }
+        if (action === 'coupon' && phase === 'selling') dispatch({ type: 'error', message: t('dialog.coupon.noItems') });
+        if (action === 'redeemPoints' && phase === 'selling') dispatch({ type: 'error', message: t(view?.member ? 'dialog.redeem.none' : 'dialog.redeem.noMember') });
         return;
       }
       const cash = quickCashIndex(action);
@@ -278,6 +303,15 @@ export function CashierScreen() {
           return;
         case 'retry':
           void send({ type: 'RETRY' });
+          return;
+        case 'coupon':
+          if (view) open({ kind: couponOrRemove(view) });
+          return;
+        case 'member':
+          if (view) open({ kind: memberOrRemove(view) });
+          return;
+        case 'redeemPoints':
+          open({ kind: 'redeemPoints' });
           return;
         case 'quickCash1':
         case 'quickCash2':
@@ -376,7 +410,17 @@ export function CashierScreen() {
       <CashierHeader devices={alerts} printer={view.printer} onHelp={() => run('help')} onError={reportError} />
       <CashierBanners view={view} ui={ui} notices={notices} onDismissError={dismissMessages} onDismissNotice={dismiss} />
       <main className="cashier-main">
-        <CartPanel view={view} selected={ui.selectedLine} onSelect={(lineNo) => dispatch({ type: 'select', lineNo })} onReprint={reprint} reprinting={reprinting} />
+        <CartPanel
+          view={view}
+          selected={ui.selectedLine}
+          onSelect={(lineNo) => dispatch({ type: 'select', lineNo })}
+          onReprint={reprint}
+          reprinting={reprinting}
+          onRemoveCoupon={isAvailable('coupon', view, ui, info) ? () => open({ kind: 'removeCoupon' }) : undefined}
+          onRemoveMember={isAvailable('member', view, ui, info) && view.phase === 'selling' ? () => open({ kind: 'removeMember' }) : undefined}
+          onRedeem={() => run('redeemPoints')}
+          canRedeem={isAvailable('redeemPoints', view, ui, info)}
+        />
         <section className="side">
           {screen === 'sale' && (
             <SellPanel
@@ -422,6 +466,11 @@ export function CashierScreen() {
       {dialog?.kind === 'basketDiscount' && <DiscountDialog line={null} view={view} onClose={close} onSubmit={submitAndClose} />}
       {dialog?.kind === 'price' && dialogLine && <PriceDialog line={dialogLine} currency={view.currency} onClose={close} onSubmit={submitAndClose} />}
       {dialog?.kind === 'cancelSale' && <CancelSaleDialog view={view} onClose={close} onSubmit={submitAndClose} />}
+      {dialog?.kind === 'coupon' && <CouponDialog onClose={close} onSubmit={submitAndClose} />}
+      {dialog?.kind === 'removeCoupon' && view.coupon && <RemoveCouponDialog coupon={view.coupon} currency={view.currency} onClose={close} onSubmit={submitAndClose} />}
+      {dialog?.kind === 'member' && <MemberDialog onClose={close} onSubmit={submitAndClose} />}
+      {dialog?.kind === 'removeMember' && view.member && <RemoveMemberDialog member={view.member} onClose={close} onSubmit={submitAndClose} />}
+      {dialog?.kind === 'redeemPoints' && view.member && <RedeemDialog member={view.member} currency={view.currency} onClose={close} onSubmit={submitAndClose} />}
       {dialog?.kind === 'noSale' && (
         <NoSaleDialog
           onClose={close}

@@ -2,14 +2,26 @@
 // `onSubmit`, which sends it and closes the dialog only when the core took it (a refusal stays
 // visible in the error banner with the dialog still open to correct).
 import { useState } from 'react';
-import type { CartLineView, CheckoutCommand, CheckoutView } from '../../shared/api.ts';
+import type { CartLineView, CheckoutCommand, CheckoutView, CouponView, MemberView } from '../../shared/api.ts';
 import { usePos } from '../app/pos-context.tsx';
 import { Dialog } from '../components/Dialog.tsx';
 import { ReasonField } from '../components/ReasonField.tsx';
 import { amountInputText, formatAmount, formatUnitPrice, quantityInputText, type Parsed } from '../format.ts';
 import type { MessageKey } from '../i18n/messages.ts';
 import { TID } from '../testids.ts';
-import { cancelCommand, discountCommand, priceCommand, quantityCommand, removeDiscountCommand, voidCommand, weighCommand, type DiscountMode } from './commands.ts';
+import {
+  cancelCommand,
+  couponCommand,
+  discountCommand,
+  memberCommand,
+  priceCommand,
+  quantityCommand,
+  redeemCommand,
+  removeDiscountCommand,
+  voidCommand,
+  weighCommand,
+  type DiscountMode,
+} from './commands.ts';
 import { CASHIER_KEYS, shortcutRows, type CashierScreen } from './shortcuts.ts';
 
 type Submit = (parsed: Parsed<CheckoutCommand>) => Promise<void>;
@@ -155,6 +167,107 @@ export function CancelSaleDialog({ view, onClose, onSubmit }: Common & { readonl
         {t('totals.lines', { count: view.totals.lineCount })} · {formatAmount(view.totals.total, view.currency)}
       </p>
       <ReasonField value={reason} onChange={setReason} presets={CANCEL_REASONS} />
+    </Dialog>
+  );
+}
+
+/** Ins: a coupon code typed in (a scanned coupon needs no dialog). */
+export function CouponDialog({ onClose, onSubmit }: Common) {
+  const { t } = usePos();
+  const [code, setCode] = useState('');
+  const { error, submit } = useSubmit(onSubmit);
+  return (
+    <Dialog title={t('dialog.coupon.title')} onClose={onClose} onConfirm={() => submit(couponCommand(code))} confirmLabel={t('dialog.coupon.apply')} error={error} testId={TID.couponDialog}>
+      <p className="muted">{t('dialog.coupon.hint')}</p>
+      <label className="field-label">
+        {t('dialog.coupon.code')}
+        <input className="input mono" type="text" autoComplete="off" spellCheck={false} maxLength={64} value={code} data-testid={TID.dialogInput} onChange={(e) => setCode(e.target.value)} />
+      </label>
+    </Dialog>
+  );
+}
+
+/** PgUp: a member by number, card or phone (with no sale open, this opens one). */
+export function MemberDialog({ onClose, onSubmit }: Common) {
+  const { t } = usePos();
+  const [query, setQuery] = useState('');
+  const { error, submit } = useSubmit(onSubmit);
+  return (
+    <Dialog title={t('dialog.member.title')} onClose={onClose} onConfirm={() => submit(memberCommand(query))} confirmLabel={t('dialog.member.find')} error={error} testId={TID.memberDialog}>
+      <p className="muted">{t('dialog.member.hint')}</p>
+      <label className="field-label">
+        {t('dialog.member.query')}
+        <input className="input" type="text" autoComplete="off" spellCheck={false} maxLength={128} value={query} data-testid={TID.dialogInput} onChange={(e) => setQuery(e.target.value)} />
+      </label>
+    </Dialog>
+  );
+}
+
+/** PgDn: how many of the member's points go on this sale (0 takes them back). */
+export function RedeemDialog({ member, currency, onClose, onSubmit }: Common & { readonly member: MemberView; readonly currency: string }) {
+  const { t } = usePos();
+  const [text, setText] = useState(String(member.pointsRedeemed > 0 ? member.pointsRedeemed : member.redeemable));
+  const { error, submit } = useSubmit(onSubmit);
+  return (
+    <Dialog
+      title={t('dialog.redeem.title', { name: member.name })}
+      onClose={onClose}
+      onConfirm={() => submit(redeemCommand(text, member.redeemable))}
+      confirmLabel={t('dialog.redeem.confirm')}
+      error={error}
+      testId={TID.redeemDialog}
+      extra={
+        member.pointsRedeemed > 0 ? (
+          <button type="button" className="btn" data-testid={TID.redeemTakeBack} onClick={() => submit(redeemCommand('0', member.redeemable))}>
+            {t('dialog.redeem.takeBack')}
+          </button>
+        ) : undefined
+      }
+    >
+      <p className="muted">{t('dialog.redeem.available', { points: member.points, most: member.redeemable })}</p>
+      {member.pointsRedeemed > 0 ? <p className="muted">{t('dialog.redeem.now', { points: member.pointsRedeemed, amount: formatAmount(member.pointsDiscount, currency) })}</p> : null}
+      <label className="field-label">
+        {t('dialog.redeem.points')}
+        <input className="input input-amount" type="text" inputMode="numeric" autoComplete="off" value={text} data-testid={TID.dialogInput} onChange={(e) => setText(e.target.value)} />
+      </label>
+    </Dialog>
+  );
+}
+
+/** Ins with a coupon on the sale: take it off (its single use is given back). */
+export function RemoveCouponDialog({ coupon, currency, onClose, onSubmit }: Common & { readonly coupon: CouponView; readonly currency: string }) {
+  const { t } = usePos();
+  return (
+    <Dialog
+      title={t('dialog.removeCoupon.title', { code: coupon.code })}
+      onClose={onClose}
+      onConfirm={() => void onSubmit({ ok: true, value: { type: 'REMOVE_COUPON' } })}
+      confirmLabel={t('cart.removeCoupon')}
+      confirmDanger
+      testId={TID.removeCouponDialog}
+    >
+      <p>
+        {coupon.name}
+        {coupon.amount > 0 ? ` · −${formatAmount(coupon.amount, currency)}` : ''}
+      </p>
+      <p className="muted">{t('dialog.removeCoupon.body')}</p>
+    </Dialog>
+  );
+}
+
+/** PgUp with a member on the sale: take them off (points redeemed on it are given back). */
+export function RemoveMemberDialog({ member, onClose, onSubmit }: Common & { readonly member: MemberView }) {
+  const { t } = usePos();
+  return (
+    <Dialog
+      title={t('dialog.removeMember.title', { name: member.name })}
+      onClose={onClose}
+      onConfirm={() => void onSubmit({ ok: true, value: { type: 'REMOVE_MEMBER' } })}
+      confirmLabel={t('cart.removeMember')}
+      confirmDanger
+      testId={TID.removeMemberDialog}
+    >
+      <p className="muted">{member.pointsRedeemed > 0 ? t('dialog.removeMember.bodyPoints', { points: member.pointsRedeemed }) : t('dialog.removeMember.body')}</p>
     </Dialog>
   );
 }

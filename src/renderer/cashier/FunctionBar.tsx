@@ -2,7 +2,7 @@
 // and every button shows its key.
 import { usePos } from '../app/pos-context.tsx';
 import { TID } from '../testids.ts';
-import { barFor, type CashierScreen, type ShortcutAction } from './shortcuts.ts';
+import { barFor, keyName, type CashierScreen, type ShortcutAction } from './shortcuts.ts';
 
 export function FunctionBar({ screen, available, run }: { readonly screen: CashierScreen; readonly available: (a: ShortcutAction) => boolean; readonly run: (a: ShortcutAction) => void }) {
   const { t } = usePos();
@@ -18,7 +18,7 @@ export function FunctionBar({ screen, available, run }: { readonly screen: Cashi
           data-testid={TID.fkey(s.action)}
           onClick={() => run(s.action)}
         >
-          <kbd>{s.key === 'Escape' ? 'Esc' : s.key}</kbd>
+          <kbd>{keyName(s.key)}</kbd>
           <span>{t(s.label)}</span>
         </button>
       ))}

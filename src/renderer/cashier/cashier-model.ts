@@ -14,6 +14,10 @@
 //   own meaning (see shortcuts.ts).
 // - F10 cancels the open sale; with no sale open it is the no-sale drawer opening (like F8 parks
 //   or resumes): both ask for a reason, so one key never opens the drawer by itself.
+// - Coupons and members (issue 8): Ins enters a coupon code, or with a coupon on the sale asks
+//   to remove it; PgUp identifies a member (with no sale open too: that opens one), or with a
+//   member on the sale asks to remove them; PgDn redeems points, offered only while the member
+//   has points that can go on this sale (or some are redeemed, to change or take back).
 import type { CartLineView, CheckoutView, SearchHitView, TerminalInfo } from '../../shared/api.ts';
 import { quickCashIndex, type ShortcutAction } from './shortcuts.ts';
 
@@ -28,7 +32,12 @@ export type CashierDialog =
   | { readonly kind: 'cancelSale' }
   | { readonly kind: 'noSale' }
   | { readonly kind: 'recent' }
-  | { readonly kind: 'parked' };
+  | { readonly kind: 'parked' }
+  | { readonly kind: 'coupon' }
+  | { readonly kind: 'removeCoupon' }
+  | { readonly kind: 'member' }
+  | { readonly kind: 'removeMember' }
+  | { readonly kind: 'redeemPoints' };
 
 export interface CashierUi {
   readonly dialog: CashierDialog | null;
@@ -218,7 +227,24 @@ export function isAvailable(action: ShortcutAction, view: CheckoutView | null, s
       const i = quickCashIndex(action);
       return phase === 'tendering' && i !== null && (info?.quickCash[i] ?? null) !== null;
     }
+    case 'coupon':
+      // A coupon is measured against what is bought, so the core takes one only once there is something.
+      return selling && (view.coupon !== null || hasLive);
+    case 'member':
+      return phase === 'idle' || selling;
+    case 'redeemPoints':
+      return selling && view.member !== null && (view.member.redeemable > 0 || view.member.pointsRedeemed > 0);
   }
+}
+
+/** Ins: enter a coupon code, or with one on the sale, remove it (asks first). */
+export function couponOrRemove(view: Pick<CheckoutView, 'coupon'>): 'coupon' | 'removeCoupon' {
+  return view.coupon === null ? 'coupon' : 'removeCoupon';
+}
+
+/** PgUp: identify a member, or with one on the sale, remove them (asks first). */
+export function memberOrRemove(view: Pick<CheckoutView, 'member'>): 'member' | 'removeMember' {
+  return view.member === null ? 'member' : 'removeMember';
 }
 
 /** F10: cancel the open sale, or with none open, a no-sale drawer opening. */
@@ -229,4 +255,22 @@ export function cancelOrNoSale(view: Pick<CheckoutView, 'phase' | 'saleId'>): 'c
 /** Receipt statuses that mean the slip is not in the customer's hand. */
 export function receiptUnprinted(status: string | null): boolean {
   return status !== null && status !== 'printed' && status !== 'none';
+}
+
+/**
+ * Whether the open dialog lost what it is about (the coupon or member went off the sale, the
+ * points can no longer be redeemed): the screen closes it rather than leave an empty dialog
+ * holding the keys.
+ */
+export function dialogStale(dialog: CashierDialog | null, view: Pick<CheckoutView, 'coupon' | 'member'> | null): boolean {
+  if (dialog === null || view === null) return false;
+  switch (dialog.kind) {
+    case 'removeCoupon':
+      return view.coupon === null;
+    case 'removeMember':
+    case 'redeemPoints':
+      return view.member === null;
+    default:
+      return false;
+  }
 }

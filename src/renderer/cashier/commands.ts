@@ -73,3 +73,34 @@ export function customerCodeCommand(text: string): Parsed<CheckoutCommand> {
   if (wallet === null) return { ok: false, error: 'tender.codeUnknown', params: { code: text.trim() } };
   return command({ type: 'PAY_WALLET', wallet, mode: 'barcode', authCode: code });
 }
+
+/** A coupon code typed in (spaces inside are kept: the core matches the code as printed, trimmed). */
+export function couponCommand(text: string): Parsed<CheckoutCommand> {
+  const code = text.trim();
+  if (code === '') return { ok: false, error: 'input.couponMissing' };
+  if (code.length > 64) return { ok: false, error: 'input.couponTooLong' };
+  return command({ type: 'COUPON', code });
+}
+
+/** A member number, card or phone typed in. */
+export function memberCommand(text: string): Parsed<CheckoutCommand> {
+  const query = text.trim();
+  if (query === '') return { ok: false, error: 'input.memberMissing' };
+  if (query.length > 128) return { ok: false, error: 'input.memberTooLong' };
+  return command({ type: 'MEMBER', query });
+}
+
+const WHOLE_POINTS = /^\d{1,13}$/;
+
+/**
+ * Points to redeem, as a whole number from 0 (takes the redemption back) to what the core says
+ * can go on this sale now (`redeemable`).
+ */
+export function redeemCommand(text: string, redeemable: number): Parsed<CheckoutCommand> {
+  const t = text.trim().replace(/[\s,]/g, '');
+  if (t === '') return { ok: false, error: 'input.pointsMissing' };
+  const points = WHOLE_POINTS.test(t) ? Number(t) : null;
+  if (points === null) return { ok: false, error: 'input.pointsInvalid', params: { text: text.trim() } };
+  if (points > redeemable) return { ok: false, error: 'input.pointsTooMany', params: { most: String(redeemable) } };
+  return command({ type: 'REDEEM_POINTS', points });
+}

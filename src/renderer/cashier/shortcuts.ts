@@ -9,6 +9,11 @@
 //   one hand on the scanner can reach them.
 // - F1–F12 never reach the browser on the cashier screen (F1 help page, F5 reload, F3 find,
 //   F6 address bar, F7 caret browsing, F10 menu, F11 fullscreen): see `claimsKey`.
+// - Every F-key of the sale screen but F11 (the window's fullscreen, never taken) was in use
+//   when coupons and members came (issue 8), so those three take the navigation keys a
+//   one-line field has no use for: Ins (coupon), PgUp (member), PgDn (points). Like F8 and
+//   F10 the first two mean their opposite when there is one: Ins with a coupon on the sale
+//   removes it, PgUp with a member on it removes the member (each asks first).
 // - Esc always closes the top-most thing first: a dialog, then messages, then the search text;
 //   only then does it act on the screen (tender → back to the sale; paying → STOP).
 // - Scans are not shortcuts: a scan lands anywhere, even while typing (see input/key-router.ts).
@@ -41,7 +46,10 @@ export type ShortcutAction =
   | 'customerCode'
   | 'stopPayment'
   | 'continueWithoutReceipt'
-  | 'retry';
+  | 'retry'
+  | 'coupon'
+  | 'member'
+  | 'redeemPoints';
 
 export interface Shortcut {
   /** `KeyboardEvent.key`. */
@@ -69,6 +77,9 @@ export const CASHIER_SHORTCUTS: readonly Shortcut[] = [
   { key: 'F8', screens: ['sale'], action: 'park', label: 'key.park', help: 'help.park', bar: true },
   { key: 'F9', screens: ['sale', 'tender'], action: 'recent', label: 'key.recent', help: 'help.recent', bar: true },
   { key: 'F10', screens: ['sale', 'tender', 'noPaper'], action: 'cancelSale', label: 'key.cancelSale', help: 'help.cancelSale', bar: true },
+  { key: 'Insert', screens: ['sale'], action: 'coupon', label: 'key.coupon', help: 'help.coupon', bar: true },
+  { key: 'PageUp', screens: ['sale'], action: 'member', label: 'key.member', help: 'help.member', bar: true },
+  { key: 'PageDown', screens: ['sale'], action: 'redeemPoints', label: 'key.redeemPoints', help: 'help.redeemPoints', bar: true },
   { key: 'F12', screens: ['sale'], action: 'pay', label: 'key.pay', help: 'help.pay', bar: true },
   { key: 'Escape', screens: ['sale'], action: 'escape', label: 'key.escape', help: 'help.escape', bar: false },
 
@@ -123,9 +134,12 @@ export function barFor(screen: CashierScreen): readonly Shortcut[] {
 
 const F_KEY = /^F([1-9]|1[0-2])$/;
 
-/** Whether the cashier screen takes `key` from the browser (every F-key, with or without modifiers). */
+/** Keys besides the F-keys that a shortcut uses: a one-line field does nothing with them. */
+const NAV_KEYS: ReadonlySet<string> = new Set(['Insert', 'PageUp', 'PageDown']);
+
+/** Whether the cashier screen takes `key` from the browser (every F-key and Ins/PgUp/PgDn, with or without modifiers). */
 export function claimsKey(key: string): boolean {
-  return F_KEY.test(key);
+  return F_KEY.test(key) || NAV_KEYS.has(key);
 }
 
 export interface ShortcutRow {
@@ -135,7 +149,12 @@ export interface ShortcutRow {
   readonly help: MessageKey;
 }
 
-const keyName = (key: string) => (key === 'Escape' ? 'Esc' : key);
+const KEY_NAMES: Readonly<Record<string, string>> = { Escape: 'Esc', Insert: 'Ins', PageUp: 'PgUp', PageDown: 'PgDn' };
+
+/** A key as printed on the keycap ("Esc", "PgUp"), for the function bar and the help. */
+export function keyName(key: string): string {
+  return KEY_NAMES[key] ?? key;
+}
 
 /**
  * The table as people read it (F1 help, README): shortcuts that do the same on the same

@@ -1,6 +1,7 @@
 // The customer display: what was scanned, the total, the payment QR large with the amount and a
 // countdown, then success or failure and a thank-you. Built for reading at 2 m: few words, very
-// large type, high contrast. It only shows; it sends nothing to the sale.
+// large type, high contrast. It only shows; it sends nothing to the sale. With issue 8 the cart
+// shows each line's promotions under it, what the customer saves, and greets the member.
 import { useEffect, useState } from 'react';
 import type { CustomerView } from '../../shared/api.ts';
 import { useLiveView, useNow } from '../app/hooks.ts';
@@ -10,7 +11,7 @@ import { LanguageSwitch } from '../components/LanguageSwitch.tsx';
 import { TrainingBadge } from '../components/TrainingBadge.tsx';
 import { formatAmount, formatCountdown, formatQuantity, msUntil } from '../format.ts';
 import { TID } from '../testids.ts';
-import { bigAmount, headlineKey, tailLines } from './customer-model.ts';
+import { bigAmount, headlineKey, memberShown, savingsShown, tailLinesByRows } from './customer-model.ts';
 import { QrImage } from './QrImage.tsx';
 
 const MAX_LINES = 8;
@@ -74,8 +75,10 @@ function CustomerBody({ view }: { readonly view: CustomerView }) {
   }
 
   if (view.phase === 'cart') {
-    const { shown, hidden } = tailLines(view.lines, MAX_LINES);
+    const { shown, hidden } = tailLinesByRows(view.lines, MAX_LINES);
     const first = view.lines.length - shown.length;
+    const savings = savingsShown(view);
+    const member = memberShown(view);
     return (
       <main className="customer-cart">
         <ol className="c-lines" data-testid={TID.customerLines}>
@@ -85,10 +88,26 @@ function CustomerBody({ view }: { readonly view: CustomerView }) {
               <span className="c-name">{l.name}</span>
               <span className="c-qty">{l.unit === 'kg' || l.quantityMilli !== 1000 ? `× ${formatQuantity(l.quantityMilli, l.unit)}` : ''}</span>
               <span className="c-due">{money(l.due)}</span>
+              {l.promotions && l.promotions.length > 0 ? (
+                <ul className="c-promotions">
+                  {l.promotions.map((p, j) => (
+                    <li key={j} className="c-promotion" data-testid={TID.customerLinePromotion(first + i + 1, j + 1)}>
+                      <span className="c-promotion-label">{p.label}</span>
+                      <span className="c-promotion-amount">−{money(p.amount)}</span>
+                    </li>
+                  ))}
+                </ul>
+              ) : null}
             </li>
           ))}
         </ol>
         <div className="c-total-box">
+          {member ? (
+            <p className="c-member" data-testid={TID.customerMember}>
+              <span className="c-member-hello">{t('customer.memberHello', { name: member.name })}</span>
+              <span className="c-member-points">{t('customer.memberPoints', { points: member.points })}</span>
+            </p>
+          ) : null}
           <span className="c-total-label">{view.paid > 0 ? t('customer.toPay') : t('customer.total')}</span>
           <span className="c-total" data-testid={TID.customerTotal}>
             {money(amount ?? view.total)}
@@ -96,6 +115,11 @@ function CustomerBody({ view }: { readonly view: CustomerView }) {
           {view.paid > 0 ? (
             <span className="c-paid">
               {t('customer.paid')} {money(view.paid)}
+            </span>
+          ) : null}
+          {savings !== null ? (
+            <span className="c-savings" data-testid={TID.customerSavings}>
+              {t('customer.youSave', { amount: money(savings) })}
             </span>
           ) : null}
         </div>

@@ -1,7 +1,8 @@
 // The manager's screen, in tabs: Devices (each device's state live from 'devices' events; test
 // print, open the drawer with a reason the core journals, reconnect; the messages the core
 // pushed), Shift (ShiftPanel.tsx), and the issue 7 panels (reports, reconciliation, sales
-// history, users, store settlement), each a component of its own mounted from MANAGER_TABS.
+// history, users, store settlement) and issue 8's members, each a component of its own mounted
+// from MANAGER_TABS.
 //
 // Decisions a caller must know:
 // - With users on the terminal and nobody logged in, the log-in screen replaces the tabs; the
@@ -30,6 +31,7 @@ import { formatClock } from '../format.ts';
 import type { MessageKey } from '../i18n/messages.ts';
 import { TID } from '../testids.ts';
 import { SyncStatusChip, useSync } from '../components/SyncStatus.tsx';
+import { MembersPanel } from './MembersPanel.tsx';
 import { ReconcilePanel } from './ReconcilePanel.tsx';
 import { ReportsPanel } from './ReportsPanel.tsx';
 import { SalesHistoryPanel } from './SalesHistoryPanel.tsx';
@@ -39,7 +41,7 @@ import { UsersPanel } from './UsersPanel.tsx';
 
 const MAX_LOG = 50;
 
-export type ManagerTabId = 'devices' | 'shift' | 'reports' | 'reconcile' | 'history' | 'users' | 'store';
+export type ManagerTabId = 'devices' | 'shift' | 'reports' | 'reconcile' | 'history' | 'members' | 'users' | 'store';
 
 export interface ManagerTab {
   readonly id: ManagerTabId;
@@ -54,6 +56,7 @@ export const MANAGER_TABS: readonly ManagerTab[] = [
   { id: 'reports', label: 'manager.tab.reports', render: () => <ReportsPanel /> },
   { id: 'reconcile', label: 'manager.tab.reconcile', render: () => <ReconcilePanel /> },
   { id: 'history', label: 'manager.tab.history', render: () => <SalesHistoryPanel /> },
+  { id: 'members', label: 'manager.tab.members', render: () => <MembersPanel /> },
   { id: 'users', label: 'manager.tab.users', render: () => <UsersPanel /> },
   { id: 'store', label: 'manager.tab.store', render: () => <SettlementPanel /> },
 ];

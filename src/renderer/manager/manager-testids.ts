@@ -33,6 +33,11 @@
 //   users-add-pin-again, users-add-submit, users-pin-dialog, users-pin-new, users-pin-again,
 //   audit-box, audit-run, audit-result (data-ok = true | false), audit-problem-<n>,
 //   audit-error (the request itself failed)
+// Members tab (issue 8)
+//   members-panel, members-result (a refused or failed request), members-form, members-query,
+//   members-search, members-not-found, members-details (data-member, data-active),
+//   members-fact-<name|number|phone|status|points>, members-purchases,
+//   members-purchase-<saleId>, members-totals, members-no-purchases
 // Store tab
 //   store-panel, store-result, store-date, store-load, store-none (no store server),
 //   store-terminals, store-terminal-<terminalId> (data-flags), store-flag-<terminalId>-<flag>,
@@ -136,6 +141,19 @@ export const MTID = {
   auditResult: 'audit-result',
   auditError: 'audit-error',
   auditProblem: (n: number) => `audit-problem-${n}`,
+
+  membersPanel: 'members-panel',
+  membersResult: 'members-result',
+  membersForm: 'members-form',
+  membersQuery: 'members-query',
+  membersSearch: 'members-search',
+  membersNotFound: 'members-not-found',
+  membersDetails: 'members-details',
+  membersFact: (id: string) => `members-fact-${id}`,
+  membersPurchases: 'members-purchases',
+  membersPurchase: (saleId: string) => `members-purchase-${saleId}`,
+  membersTotals: 'members-totals',
+  membersNoPurchases: 'members-no-purchases',
 
   storePanel: 'store-panel',
   storeResult: 'store-result',

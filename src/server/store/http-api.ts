@@ -1,6 +1,8 @@
 // The store server's HTTP API on node:http (issue 6 §1): terminals push outbox batches, pull
 // catalog changes and ask for settlement; the operator registers terminals, publishes catalog
-// changes, imports and lists promotions (./promotions.ts) and reads settlement. Paths, bodies and answers are src/shared/sync-protocol.ts.
+// changes, imports and lists promotions (./promotions.ts), coupons (./coupons.ts) and members
+// (./members.ts, with a member's history), and reads settlement; terminals reserve and release
+// single-use coupons. Paths, bodies and answers are src/shared/sync-protocol.ts.
 // node:http and no framework: a handful of routes with JSON bodies, and the rules that matter (a body
 // limit, a cut-off body never applied, refusals before any write) are clearer written out.
 //
@@ -36,6 +38,10 @@ import {
   catalogPublishRequest,
   decodeTerminalReport,
   catalogPullQuery,
+  couponReleaseRequest,
+  couponReserveRequest,
+  couponsImportRequest,
+  membersImportRequest,
   promotionsImportRequest,
   pushRequest,
   registerTerminalRequest,
@@ -46,7 +52,10 @@ import {
   type SyncErrorCode,
   type TerminalReport,
 } from '../../shared/sync-protocol.ts';
+import { memberSchema } from '../../domain/members/member.ts';
 import { publishCatalog, pullCatalog } from './catalog.ts';
+import { couponChangeProblem, importCoupons, listStoreCoupons, releaseCoupon, reserveCoupon } from './coupons.ts';
+import { importMembers, listStoreMembers, memberChangeProblem, memberHistory } from './members.ts';
 import { importPromotions, listStorePromotions, promotionChangeProblem } from './promotions.ts';
 import { applyPush, describeIssues, findUnstorable, refuseNewerSchema } from './push.ts';
 import { settlement } from './settlement.ts';
@@ -213,6 +222,15 @@ export async function startStoreServer(options: StoreServerOptions): Promise<Sto
     }
     return parseWith(storeIdSchema, decoded, 'store id in the path');
   };
+  const memberParam = (raw: string | undefined): string => {
+    let decoded: string;
+    try {
+      decoded = decodeURIComponent(raw ?? '');
+    } catch {
+      throw new StoreRefusal('malformed', 'the member number in the path is not valid percent-encoding');
+    }
+    return parseWith(memberSchema.shape.id, decoded, 'member number in the path');
+  };
 
   const routes: ReadonlyArray<{ readonly pattern: RegExp; readonly routes: readonly Route[] }> = [
     {
@@ -275,6 +293,34 @@ export async function startStoreServer(options: StoreServerOptions): Promise<Sto
       ],
     },
     {
+      pattern: /^\/v1\/sync\/coupons\/reserve$/,
+      routes: [
+        {
+          method: 'POST',
+          run: async (req) => {
+            const who = await terminal(req);
+            const request = parseWith(couponReserveRequest, parseJson(await readBody(req, limit)), 'coupon reserve');
+            await noteTerminal(storage, who.terminalId, who.report, now());
+            return reserveCoupon(storage, who, request);
+          },
+        },
+      ],
+    },
+    {
+      pattern: /^\/v1\/sync\/coupons\/release$/,
+      routes: [
+        {
+          method: 'POST',
+          run: async (req) => {
+            const who = await terminal(req);
+            const request = parseWith(couponReleaseRequest, parseJson(await readBody(req, limit)), 'coupon release');
+            await noteTerminal(storage, who.terminalId, who.report, now());
+            return releaseCoupon(storage, who, request);
+          },
+        },
+      ],
+    },
+    {
       pattern: /^\/v1\/admin\/terminals$/,
       routes: [
         {
@@ -300,6 +346,8 @@ export async function startStoreServer(options: StoreServerOptions): Promise<Sto
             if (unstorable !== null) throw new StoreRefusal('malformed', unstorable);
             const badPromotion = request.changes.map(promotionChangeProblem).find((p) => p !== null);
             if (badPromotion !== undefined) throw new StoreRefusal('malformed', badPromotion);
+            const viaImport = request.changes.map((c, i) => couponChangeProblem(c, i) ?? memberChangeProblem(c, i)).find((p) => p !== null);
+            if (viaImport !== undefined) throw new StoreRefusal('malformed', viaImport);
             return publishCatalog(storage, storeId, request.changes);
           },
         },
@@ -324,6 +372,65 @@ export async function startStoreServer(options: StoreServerOptions): Promise<Sto
             const unstorable = findUnstorable(request.promotions, 'promotions');
             if (unstorable !== null) throw new StoreRefusal('malformed', unstorable);
             return importPromotions(storage, storeId, request.promotions, request.replace);
+          },
+        },
+      ],
+    },
+    {
+      pattern: /^\/v1\/admin\/stores\/([^/]+)\/coupons$/,
+      routes: [
+        {
+          method: 'GET',
+          run: async (req, _url, [raw]) => {
+            admin(req);
+            return listStoreCoupons(storage, storeParam(raw));
+          },
+        },
+        {
+          method: 'POST',
+          run: async (req, _url, [raw]) => {
+            admin(req);
+            const storeId = storeParam(raw);
+            const request = parseWith(couponsImportRequest, parseJson(await readBody(req, limit)), 'coupons import');
+            const unstorable = findUnstorable(request.coupons, 'coupons');
+            if (unstorable !== null) throw new StoreRefusal('malformed', unstorable);
+            return importCoupons(storage, storeId, request.coupons, request.replace);
+          },
+        },
+      ],
+    },
+    {
+      pattern: /^\/v1\/admin\/stores\/([^/]+)\/members$/,
+      routes: [
+        {
+          method: 'GET',
+          run: async (req, _url, [raw]) => {
+            admin(req);
+            return listStoreMembers(storage, storeParam(raw));
+          },
+        },
+        {
+          method: 'POST',
+          run: async (req, _url, [raw]) => {
+            admin(req);
+            const storeId = storeParam(raw);
+            const request = parseWith(membersImportRequest, parseJson(await readBody(req, limit)), 'members import');
+            const unstorable = findUnstorable(request.members, 'members');
+            if (unstorable !== null) throw new StoreRefusal('malformed', unstorable);
+            return importMembers(storage, storeId, request.members, request.replace);
+          },
+        },
+      ],
+    },
+    {
+      pattern: /^\/v1\/admin\/stores\/([^/]+)\/members\/([^/]+)$/,
+      routes: [
+        {
+          method: 'GET',
+          run: async (req, _url, [rawStore, rawMember]) => {
+            admin(req);
+            const storeId = storeParam(rawStore);
+            return memberHistory(storage, storeId, memberParam(rawMember));
           },
         },
       ],

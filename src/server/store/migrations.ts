@@ -143,6 +143,74 @@ export const STORE_MIGRATIONS: readonly StoreMigration[] = [
       ALTER TABLE catalog_changes ADD COLUMN publish_last bigint;
     `,
   },
+  {
+    version: 3,
+    name: 'coupons and their redemptions; members, their points balance and purchases',
+    sql: `
+      -- The store's coupons as last imported (./coupons.ts); each change is also published to
+      -- the terminals. A deleted coupon keeps its row (deleted = true) so its redemptions and
+      -- its lock stay. A reservation locks this row, so two terminals cannot both reserve.
+      CREATE TABLE coupons (
+        store_id   text NOT NULL REFERENCES stores (store_id),
+        code       text NOT NULL,
+        definition jsonb NOT NULL,
+        single     boolean NOT NULL,
+        deleted    boolean NOT NULL DEFAULT false,
+        PRIMARY KEY (store_id, code)
+      );
+
+      -- One row per (coupon, sale): 'reserved' by a terminal for a sale not yet synced, 'sold'
+      -- once the sale arrived (with or without a reservation). No reference to coupons: a sale
+      -- is recorded even for a code the server does not know. single: the sale said the coupon
+      -- was single-use; only those count as double redemptions.
+      CREATE TABLE coupon_redemptions (
+        store_id     text NOT NULL,
+        code         text NOT NULL,
+        sale_id      text NOT NULL,
+        terminal_id  text NOT NULL,
+        state        text NOT NULL CHECK (state IN ('reserved', 'sold')),
+        single       boolean NOT NULL,
+        receipt_no   bigint,
+        amount       bigint,
+        at           timestamptz NOT NULL,
+        completed_at timestamptz,
+        PRIMARY KEY (store_id, code, sale_id)
+      );
+      CREATE INDEX coupon_redemptions_sold ON coupon_redemptions (store_id, completed_at) WHERE state = 'sold';
+      -- A pushed sale drops its own reservations.
+      CREATE INDEX coupon_redemptions_reserved ON coupon_redemptions (sale_id) WHERE state = 'reserved';
+
+      -- The store's members as last imported (./members.ts) and their points balance, which
+      -- only the server keeps: import sets it, every synced sale adds earned − redeemed. It may
+      -- go below zero (points redeemed twice offline): settlement lists those.
+      CREATE TABLE members (
+        store_id   text NOT NULL REFERENCES stores (store_id),
+        member_id  text NOT NULL,
+        definition jsonb NOT NULL,
+        balance    bigint NOT NULL,
+        deleted    boolean NOT NULL DEFAULT false,
+        PRIMARY KEY (store_id, member_id)
+      );
+
+      -- A member's synced non-training sales (the history), one row per sale, whether or not
+      -- the member was known when it arrived (counted says whether it moved a balance).
+      CREATE TABLE member_purchases (
+        sale_id         text PRIMARY KEY REFERENCES sales (sale_id) ON DELETE CASCADE,
+        store_id        text NOT NULL,
+        member_id       text NOT NULL,
+        terminal_id     text NOT NULL,
+        receipt_no      bigint NOT NULL,
+        completed_at    timestamptz NOT NULL,
+        currency        text NOT NULL,
+        paid            bigint NOT NULL,
+        points_earned   bigint NOT NULL,
+        points_redeemed bigint NOT NULL,
+        line_count      integer NOT NULL,
+        counted         boolean NOT NULL
+      );
+      CREATE INDEX member_purchases_by_member ON member_purchases (store_id, member_id, completed_at DESC);
+    `,
+  },
 ];
 
 export const STORE_SCHEMA_VERSION = STORE_MIGRATIONS[STORE_MIGRATIONS.length - 1]?.version ?? 0;

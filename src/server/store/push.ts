@@ -18,6 +18,8 @@
 //   per item: draining a 100,000-sale backlog must run at thousands of sales a second). Any
 //   error in it rolls the whole batch back and is rethrown: the caller answers `unavailable`
 //   and the terminal re-sends the batch as it was.
+// - The same transaction records the stored sales' coupons (./coupons.ts) and members' points
+//   (./members.ts, which publishes the new balances), so a re-sent batch counts them once.
 import { createHash } from 'node:crypto';
 import type { z } from 'zod';
 import { canonicalJson } from '../../core/db/canonical-json.ts';
@@ -35,6 +37,8 @@ import {
 import type { SqlRunner, StoreStorage } from './storage.ts';
 import type { AuthenticatedTerminal } from './terminals.ts';
 import { StoreRefusal } from './refusal.ts';
+import { recordCouponSales } from './coupons.ts';
+import { recordMemberSales } from './members.ts';
 
 /**
  * The first item of a raw (unvalidated) push body whose schemaVersion is newer than this
@@ -292,6 +296,10 @@ export async function applyPush(storage: StoreStorage, terminal: AuthenticatedTe
         candidates.filter((c) => !inserted.has(c.key)).map((c) => c.key),
       );
       const saleConflicts = await writeSales(tx, terminal, fresh.filter((c) => c.sale !== undefined));
+      // Coupons redeemed and members' points (issue 8), for the sales stored just now.
+      const storedSales = fresh.filter((c) => c.sale !== undefined && !saleConflicts.has(c.key)).map((c) => c.sale as SaleRecordPayload);
+      await recordCouponSales(tx, terminal, storedSales);
+      await recordMemberSales(tx, terminal, storedSales);
       const refundConflicts = await writeRefunds(tx, terminal, fresh.filter((c) => c.refund !== undefined));
       const conflicts = [...saleConflicts, ...refundConflicts];
       if (conflicts.length > 0) {

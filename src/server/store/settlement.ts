@@ -14,6 +14,9 @@
 //   sales in it, training included (training sales take numbers from the same sequence).
 //   `standing` lists every registered terminal, so one with nothing in the range still shows
 //   its flags.
+// - Coupons and points (issue 8): `doubleRedemptions` lists single-use coupons sold more than
+//   once with a sale in the range (./coupons.ts); `overdrawnMembers` the members whose points
+//   balance is below zero now, whatever the range (./members.ts). Read in the same snapshot.
 import {
   DEFAULT_SILENT_AFTER_SECONDS,
   SETTLEMENT_FLAGS,
@@ -29,6 +32,8 @@ import {
 import type { StoreStorage } from './storage.ts';
 import { toInt, toIso } from './storage.ts';
 import { standingFlags, terminalStates } from './terminal-reports.ts';
+import { doubleRedemptions } from './coupons.ts';
+import { overdrawnMembers } from './members.ts';
 
 const METHODS: readonly SyncTenderMethod[] = ['cash', 'alipay', 'wechat'];
 
@@ -64,9 +69,9 @@ export async function settlement(storage: StoreStorage, storeId: string, query: 
   const to = query.to ?? null;
   const range = (column: string): string => `($2::timestamptz IS NULL OR ${column} >= $2::timestamptz) AND ($3::timestamptz IS NULL OR ${column} < $3::timestamptz)`;
   const params = [storeId, from, to];
-  // One snapshot for all four reads, so a batch committed in between cannot show in one sum
+  // One snapshot for all the reads, so a batch committed in between cannot show in one sum
   // and not in another.
-  const { sales, tenders, refunds, refundIds, states } = await storage.transaction(async (tx) => {
+  const { sales, tenders, refunds, refundIds, states, doubled, overdrawn } = await storage.transaction(async (tx) => {
     await tx.query('SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY');
     const rows = (sql: string): Promise<Record<string, unknown>[]> => tx.query<Record<string, unknown>>(sql, params);
     return {
@@ -100,6 +105,8 @@ export async function settlement(storage: StoreStorage, storeId: string, query: 
          GROUP BY terminal_id, currency`,
       ),
       states: await terminalStates(tx, storeId),
+      doubled: await doubleRedemptions(tx, storeId, from, to),
+      overdrawn: await overdrawnMembers(tx, storeId),
     };
   });
 
@@ -211,5 +218,7 @@ export async function settlement(storage: StoreStorage, storeId: string, query: 
     store: [...store.values()].sort((a, b) => (a.currency < b.currency ? -1 : 1)),
     standing,
     silentAfterSeconds,
+    doubleRedemptions: doubled,
+    overdrawnMembers: overdrawn,
   };
 }

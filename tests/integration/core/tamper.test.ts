@@ -7,48 +7,24 @@
 // adds the non-sale events antifraud relies on (who opened the drawer, who refunded), a forged
 // row hashed by the published recipe, several edits at once, and the CLI's exit code and
 // message for each.
-import { spawn } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { appendJournal, journalHash } from '../../../src/core/db/journal.ts';
-import { openDatabase, type Db } from '../../../src/core/db/open.ts';
+import { journalHash } from '../../../src/core/db/journal.ts';
+import { openDatabase } from '../../../src/core/db/open.ts';
 import { recordRefund } from '../../../src/core/db/refunds.ts';
-import { commitSale } from '../../../src/core/db/sales.ts';
 import { verifyStore } from '../../../src/core/verify.ts';
-import { makeSale, SNAPSHOT, TERMINAL } from '../../support/sale-fixtures.ts';
+import { runKassa } from '../../support/kassa-cli.ts';
+import { makeSale, seedDbFile, TERMINAL, type DbSeed } from '../../support/sale-fixtures.ts';
 
-const KASSA = join(resolve(import.meta.dirname, '../../..'), 'src/cli/kassa.js');
 const root = mkdtempSync(join(tmpdir(), 'kassa-tamper-'));
 const seedFile = join(root, 'seed.db');
 const AT = '2025-03-01T10:01:31.000Z';
 const SLOW = { timeout: 120_000 };
 
-interface Run {
-  readonly code: number | null;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
-function kassa(dir: string, args: readonly string[]): Promise<Run> {
-  const env: NodeJS.ProcessEnv = { ...process.env, XDG_DATA_HOME: join(root, 'xdg') };
-  delete env.KASSA_DATA_DIR;
-  return new Promise((done, reject) => {
-    const child = spawn(process.execPath, [KASSA, '--data-dir', dir, ...args], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (c: string) => (stdout += c));
-    child.stderr.setEncoding('utf8').on('data', (c: string) => (stderr += c));
-    const guard = setTimeout(() => child.kill('SIGKILL'), 100_000);
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(guard);
-      done({ code, stdout, stderr });
-    });
-  });
-}
+const kassa = (dir: string, args: readonly string[]) => runKassa(root, dir, args, { timeoutMs: 100_000 });
 
 /**
  * The seeded day, by journal seq:
@@ -57,38 +33,38 @@ function kassa(dir: string, args: readonly string[]): Promise<Run> {
  */
 const SEQ = { aliceNoSale: 4, refundRequested: 6, bobNoSale: 8, lastSale: 9 } as const;
 
-function noSale(db: Db, by: string): void {
-  db.transaction(() => appendJournal(db, { terminalId: TERMINAL, kind: 'drawer.opened', ref: 'printer', payload: { device: 'printer', pin: 2, by, reason: 'change' }, at: AT })).immediate();
+function noSale(seed: DbSeed, by: string): void {
+  seed.drawerOpened({ device: 'printer', pin: 2, by, reason: 'change' }, AT);
 }
 
 beforeAll(() => {
-  const db = openDatabase(seedFile);
-  const sell = () => commitSale(db, { record: makeSale(), snapshot: SNAPSHOT, at: AT });
-  const first = makeSale();
-  commitSale(db, { record: first, snapshot: SNAPSHOT, at: AT });
-  sell();
-  sell();
-  noSale(db, 'alice');
-  sell();
-  recordRefund(db, {
-    refundId: `R1-${TERMINAL}`,
-    saleId: first.id,
-    terminalId: TERMINAL,
-    receiptNo: 1,
-    currency: 'CNY',
-    reason: 'faulty',
-    authorizedBy: 'manager',
-    operator: 'bob',
-    training: false,
-    parts: [{ tenderSeq: 1, method: 'cash', amount: 500 }],
-    at: AT,
+  seedDbFile(seedFile, (seed) => {
+    const { db } = seed;
+    const sell = () => seed.sell(makeSale(), AT);
+    const first = sell();
+    sell();
+    sell();
+    noSale(seed, 'alice');
+    sell();
+    recordRefund(db, {
+      refundId: `R1-${TERMINAL}`,
+      saleId: first.id,
+      terminalId: TERMINAL,
+      receiptNo: 1,
+      currency: 'CNY',
+      reason: 'faulty',
+      authorizedBy: 'manager',
+      operator: 'bob',
+      training: false,
+      parts: [{ tenderSeq: 1, method: 'cash', amount: 500 }],
+      at: AT,
+    });
+    noSale(seed, 'bob');
+    sell();
+    const kinds = db.prepare('SELECT kind FROM journal ORDER BY seq').pluck().all();
+    expect(kinds).toEqual(['sale.completed', 'sale.completed', 'sale.completed', 'drawer.opened', 'sale.completed', 'refund.requested', 'sale.refunded', 'drawer.opened', 'sale.completed']);
+    expect(verifyStore(db).ok).toBe(true);
   });
-  noSale(db, 'bob');
-  sell();
-  const kinds = db.prepare('SELECT kind FROM journal ORDER BY seq').pluck().all();
-  expect(kinds).toEqual(['sale.completed', 'sale.completed', 'sale.completed', 'drawer.opened', 'sale.completed', 'refund.requested', 'sale.refunded', 'drawer.opened', 'sale.completed']);
-  expect(verifyStore(db).ok).toBe(true);
-  db.close();
 });
 
 afterAll(() => {

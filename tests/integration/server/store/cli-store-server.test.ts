@@ -5,8 +5,7 @@ import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pgClient from 'pg';
-import { afterAll, describe, expect, it, vi } from 'vitest';
-import { main } from '../../../../src/cli/main.ts';
+import { afterAll, describe, expect, it } from 'vitest';
 import {
   SYNC_PATHS,
   TERMINAL_REPORT_HEADER,
@@ -15,43 +14,15 @@ import {
   type PushResponse,
   type SettlementResponse,
 } from '../../../../src/shared/sync-protocol.ts';
+import { runKassaMain } from '../../../support/kassa-main.ts';
 import { POSTGRES_MISSING, startTestPostgres } from '../../../support/postgres.ts';
 import { startServerProcess, type ServerProcess } from './server-process.ts';
 import { batch, sale, saleItem } from './store-fixtures.ts';
 
 const sandbox = mkdtempSync(join(tmpdir(), 'kassa-store-cli-'));
 afterAll(() => rmSync(sandbox, { recursive: true, force: true }));
-interface Run {
-  readonly code: number | null;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
-/**
- * The sub-commands (`register`, `settlement`) and the refusals run in this process through the
- * CLI's own main(): a spawn costs ~1 s of start-up each, and the server itself is a real child.
- * One at a time (they capture stdout and stderr).
- */
-let running: Promise<unknown> = Promise.resolve();
-function kassa(args: readonly string[]): Promise<Run> {
-  const run = running.then(async () => {
-    let stdout = '';
-    let stderr = '';
-    const out = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => ((stdout += String(chunk)), true));
-    const err = vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => ((stderr += String(chunk)), true));
-    try {
-      const code = await main(['node', 'kassa', ...args]);
-      return { code, stdout, stderr };
-    } finally {
-      out.mockRestore();
-      err.mockRestore();
-      process.exitCode = undefined;
-    }
-  });
-  running = run.catch(() => undefined);
-  return run;
-}
-
+// The sub-commands (`register`, `settlement`) and the refusals run in this process
+// (runKassaMain): a spawn costs ~1 s of start-up each, and the server itself is a real child.
 const startServer = (args: readonly string[], extraEnv: Record<string, string> = {}): Promise<ServerProcess> => startServerProcess(sandbox, args, extraEnv);
 
 async function pushSale(url: string, token: string, terminalId: string, receiptNo: number): Promise<{ total: number; answer: PushResponse }> {
@@ -72,7 +43,7 @@ describe('kassa store-server on PGlite', () => {
       expect(server.stdout()).toContain(`admin token: ${join(dir, 'store-server', 'admin-token')} (made now)`);
       expect(statSync(join(dir, 'store-server', 'admin-token')).mode & 0o777).toBe(0o600);
 
-      const registered = await kassa(['--data-dir', dir, 'store-server', 'register', '--store', 'S01', '--terminal', 'T01', '--url', server.url]);
+      const registered = await runKassaMain(['--data-dir', dir, 'store-server', 'register', '--store', 'S01', '--terminal', 'T01', '--url', server.url]);
       expect(registered.stderr).toBe('');
       expect(registered.code).toBe(0);
       expect(registered.stdout).toContain('Terminal T01 registered in store S01.');
@@ -80,14 +51,14 @@ describe('kassa store-server on PGlite', () => {
       expect(token).toMatch(/^kst_/);
 
       const [again, [settled, settledJson, total]] = await Promise.all([
-        kassa(['--data-dir', dir, 'store-server', 'register', '--store', 'S01', '--terminal', 'T01', '--url', server.url]),
+        runKassaMain(['--data-dir', dir, 'store-server', 'register', '--store', 'S01', '--terminal', 'T01', '--url', server.url]),
         (async () => {
           const pushed = await pushSale(server.url, token, 'T01', 1);
           expect(pushed.answer.applied).toBe(1);
           return [
             ...(await Promise.all([
-              kassa(['--data-dir', dir, 'store-server', 'settlement', '--store', 'S01', '--url', server.url]),
-              kassa(['--data-dir', dir, 'store-server', 'settlement', '--store', 'S01', '--url', server.url, '--json']),
+              runKassaMain(['--data-dir', dir, 'store-server', 'settlement', '--store', 'S01', '--url', server.url]),
+              runKassaMain(['--data-dir', dir, 'store-server', 'settlement', '--store', 'S01', '--url', server.url, '--json']),
             ])),
             pushed.total,
           ] as const;
@@ -113,7 +84,7 @@ describe('kassa store-server on PGlite', () => {
         body: JSON.stringify(batch([saleItem(gap, 3)])),
       });
       expect(res.status).toBe(200);
-      const flagged = await kassa(['--data-dir', dir, 'store-server', 'settlement', '--store', 'S01', '--url', server.url, '--silent-after', '3600']);
+      const flagged = await runKassaMain(['--data-dir', dir, 'store-server', 'settlement', '--store', 'S01', '--url', server.url, '--silent-after', '3600']);
       expect(flagged.code).toBe(0);
       expect(flagged.stdout).toContain('    flagged: unsent (2 waiting on the terminal), receipt-gap (1 receipt number missing)');
       expect(flagged.stdout).toContain('1 terminal flagged: the store totals may not be final (silent: not heard from for over 3600 s)');
@@ -132,12 +103,12 @@ describe('kassa store-server on PGlite', () => {
     const tokenFile = join(sandbox, 'mistakes-admin-token');
     writeFileSync(tokenFile, 'ksa_abcdefghijklmnopqrstuvwxyz012345\n', { mode: 0o600 });
     const [noServer, noToken, badPort, badUrl, badTerminal, badSilent] = await Promise.all([
-      kassa(['--data-dir', dir, 'store-server', 'register', '--store', 'S01', '--terminal', 'T01', '--url', 'http://127.0.0.1:1', '--admin-token-file', tokenFile]),
-      kassa(['--data-dir', dir, 'store-server', 'settlement', '--store', 'S01']),
-      kassa(['--data-dir', dir, 'store-server', '--port', 'eighty']),
-      kassa(['--data-dir', dir, 'store-server', '--database-url', 'mysql://root@localhost/kassa']),
-      kassa(['--data-dir', dir, 'store-server', 'register', '--store', 'S01', '--terminal', 'till one']),
-      kassa(['--data-dir', dir, 'store-server', 'settlement', '--store', 'S01', '--silent-after', 'soon']),
+      runKassaMain(['--data-dir', dir, 'store-server', 'register', '--store', 'S01', '--terminal', 'T01', '--url', 'http://127.0.0.1:1', '--admin-token-file', tokenFile]),
+      runKassaMain(['--data-dir', dir, 'store-server', 'settlement', '--store', 'S01']),
+      runKassaMain(['--data-dir', dir, 'store-server', '--port', 'eighty']),
+      runKassaMain(['--data-dir', dir, 'store-server', '--database-url', 'mysql://root@localhost/kassa']),
+      runKassaMain(['--data-dir', dir, 'store-server', 'register', '--store', 'S01', '--terminal', 'till one']),
+      runKassaMain(['--data-dir', dir, 'store-server', 'settlement', '--store', 'S01', '--silent-after', 'soon']),
     ]);
     expect([noServer.code, noServer.stderr]).toEqual([1, expect.stringContaining('cannot reach the store server at http://127.0.0.1:1')]);
     expect([noToken.code, noToken.stderr]).toEqual([1, expect.stringContaining('no admin token at')]);
@@ -159,7 +130,7 @@ describe.skipIf(POSTGRES_MISSING !== null)('kassa store-server on PostgreSQL', (
       try {
         expect(server.stdout()).toContain(`PostgreSQL at postgres://postgres:***@127.0.0.1:${pg.port}/kassa_cli`);
         expect(server.stdout()).not.toContain('not-shown');
-        const registered = await kassa(['--data-dir', dir, 'store-server', 'register', '--store', 'S01', '--terminal', 'T09', '--url', server.url]);
+        const registered = await runKassaMain(['--data-dir', dir, 'store-server', 'register', '--store', 'S01', '--terminal', 'T09', '--url', server.url]);
         const { answer } = await pushSale(server.url, tokenIn(registered.stdout), 'T09', 1);
         expect(answer.applied).toBe(1);
       } finally {

@@ -4,12 +4,12 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, expect, it, vi } from 'vitest';
-import { main } from '../../../../src/cli/main.ts';
+import { afterAll, expect, it } from 'vitest';
 import { listPromotions } from '../../../../src/core/db/promotions.ts';
 import { openDatabase } from '../../../../src/core/db/open.ts';
 import { applyCatalogChanges } from '../../../../src/core/sync/catalog-apply.ts';
 import { SYNC_PATHS, type CatalogPullResponse, type ErrorResponse, type PromotionsListResponse } from '../../../../src/shared/sync-protocol.ts';
+import { runKassaMain } from '../../../support/kassa-main.ts';
 import { tempDbFile } from '../../../support/sale-fixtures.ts';
 import { ADMIN_TOKEN, adminHeaders, call, describeStorages, freshId, register, useStore } from './store-fixtures.ts';
 
@@ -35,29 +35,9 @@ function csvFile(rows: readonly string[]): string {
   return file;
 }
 
-interface Run {
-  readonly code: number | null;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-async function kassa(args: readonly string[]): Promise<Run> {
-  let stdout = '';
-  let stderr = '';
-  const out = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => ((stdout += String(chunk)), true));
-  const err = vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => ((stderr += String(chunk)), true));
-  try {
-    const code = await main(['node', 'kassa', ...args]);
-    return { code, stdout, stderr };
-  } finally {
-    out.mockRestore();
-    err.mockRestore();
-    process.exitCode = undefined;
-  }
-}
-
 describeStorages('promotions', (kind) => {
   const ctx = useStore(kind);
-  const cli = (...args: string[]) => kassa(['store-server', 'promotions', ...args, '--url', ctx.current.server.url, '--admin-token-file', tokenFile]);
+  const cli = (...args: string[]) => runKassaMain(['store-server', 'promotions', ...args, '--url', ctx.current.server.url, '--admin-token-file', tokenFile]);
   const list = async (storeId: string) => (await call<PromotionsListResponse>(ctx.current.server, 'GET', SYNC_PATHS.adminPromotions(storeId), { headers: adminHeaders })).body;
 
   it('imports a CSV in one publish, lists it, and a terminal pulling the publish stores every promotion', async () => {

@@ -1,10 +1,10 @@
 // Shared set-up for the store server's tests: the same tests run against embedded PGlite and a
 // throw-away real PostgreSQL (tests/support/postgres.ts), one storage and one HTTP server per
 // describe block. Tests share them and stay apart by using their own store and terminal ids.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe } from 'vitest';
+import { afterAll, beforeAll, describe, expect } from 'vitest';
 import { startStoreServer } from '../../../../src/server/store/http-api.ts';
 import type { StoreServer } from '../../../../src/server/store/http-api.ts';
 import { openStoreStorage } from '../../../../src/server/store/storage.ts';
@@ -14,8 +14,11 @@ import {
   SYNC_SCHEMA_VERSION,
   terminalHeaders,
   type PushItem,
+  type PushResponse,
   type RegisterTerminalResponse,
 } from '../../../../src/shared/sync-protocol.ts';
+import type { CliRun } from '../../../support/kassa-cli.ts';
+import { runKassaMain } from '../../../support/kassa-main.ts';
 import { makeSale, newSaleId, type SaleSpec } from '../../../support/sale-fixtures.ts';
 import { POSTGRES_MISSING, startTestPostgres, type TestPostgres } from '../../../support/postgres.ts';
 import type { SaleRecord } from '../../../../src/domain/sale-record.ts';
@@ -124,6 +127,41 @@ export async function storeWith(server: StoreServer, n: number): Promise<{ store
   const tills: Till[] = [];
   for (let i = 0; i < n; i++) tills.push(await register(server, storeId, freshId('T')));
   return { storeId, tills };
+}
+
+/**
+ * For a test file that drives `kassa store-server …` admin sub-commands: a temp folder (removed
+ * after the file's tests) holding the admin token file, and `<name>-N.csv` files written into it
+ * under `header`. Call it at the top of the file.
+ */
+export function cliSandbox(name: string, header: string): { readonly dir: string; readonly tokenFile: string; csvFile(rows: readonly string[]): string } {
+  const dir = mkdtempSync(join(tmpdir(), `kassa-${name}-`));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const tokenFile = join(dir, 'admin-token');
+  writeFileSync(tokenFile, `${ADMIN_TOKEN}\n`, { mode: 0o600 });
+  let files = 0;
+  return {
+    dir,
+    tokenFile,
+    csvFile(rows) {
+      files += 1;
+      const file = join(dir, `${name}-${files}.csv`);
+      writeFileSync(file, [header, ...rows].join('\n') + '\n');
+      return file;
+    },
+  };
+}
+
+/** `kassa store-server …args` in this process against the describe block's server, with this admin token file. */
+export function storeServerCli(ctx: { readonly current: StoreContext }, tokenFile: string): (...args: string[]) => Promise<CliRun> {
+  return (...args) => runKassaMain(['store-server', ...args, '--url', ctx.current.server.url, '--admin-token-file', tokenFile]);
+}
+
+/** Pushes `sales` from `till` in one batch (seq = receipt number + position), expecting 200. */
+export async function pushSales(server: StoreServer, till: Till, sales: readonly SentSale[]): Promise<PushResponse> {
+  const r = await call<PushResponse>(server, 'POST', SYNC_PATHS.push, { headers: till.headers, body: batch(sales.map((s, i) => saleItem(s, s.receiptNo + i))) });
+  expect(r.status, JSON.stringify(r.body)).toBe(200);
+  return r.body;
 }
 
 export type SentSale = SaleRecord;

@@ -35,7 +35,7 @@ describe('checkout view', () => {
     const { actor } = start();
     const v = view(actor);
     expect(v).toMatchObject({ state: 'idle', phase: 'idle', busy: false, saleId: null, currency: 'CNY', lines: [], due: null, payment: null, error: null });
-    expect(v.totals).toEqual({ gross: 0, discounts: 0, tax: 0, total: 0, lineCount: 0 });
+    expect(v.totals).toEqual({ gross: 0, discounts: 0, promotions: 0, tax: 0, total: 0, lineCount: 0 });
   });
 
   it('is busy while a scan is looked up, then lists the lines with what each costs and the tax in the total', async () => {
@@ -51,7 +51,7 @@ describe('checkout view', () => {
       [2, 'Rice 5kg', 1000, 8888, 8888],
     ]);
     // 92.38 inclusive of 13 %: 3.50 → 0.40, 88.88 → 10.23.
-    expect(v.totals).toEqual({ gross: 9238, discounts: 0, tax: 40 + 1023, total: 9238, lineCount: 2 });
+    expect(v.totals).toEqual({ gross: 9238, discounts: 0, promotions: 0, tax: 40 + 1023, total: 9238, lineCount: 2 });
     expect(v.due).toEqual({ remaining: 9238, cashDue: 9240, paid: 0 });
   });
 

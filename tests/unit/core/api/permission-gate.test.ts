@@ -15,6 +15,7 @@ const line = (lineNo: number, unitPrice: number, quantityMilli = 1000): CartLine
   due: Math.round((unitPrice * quantityMilli) / 1000),
   voided: false,
   voidReason: null,
+  promotions: [],
 });
 
 function ctx(over: Partial<GateContext['checkout']> = {}): GateContext {
@@ -23,7 +24,7 @@ function ctx(over: Partial<GateContext['checkout']> = {}): GateContext {
       saleId: 'S1',
       lines: [line(1, 1000, 2000), line(2, 500)],
       tenders: [],
-      totals: { gross: 2500, discounts: 0, tax: 0, total: 2500, lineCount: 2 },
+      totals: { gross: 2500, discounts: 0, promotions: 0, tax: 0, total: 2500, lineCount: 2 },
       ...over,
     },
     discountLimitBps: 1000,

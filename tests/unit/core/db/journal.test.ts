@@ -1,23 +1,13 @@
 import { createHash } from 'node:crypto';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { canonicalJson } from '../../../../src/core/db/canonical-json.ts';
 import { GENESIS_HASH, JournalError, appendJournal, appendJournalJson, journalHash, journalRowsFor, lastJournalRow, verifyJournal } from '../../../../src/core/db/journal.ts';
 import type { JournalEntry } from '../../../../src/core/db/journal.ts';
-import { openDatabase } from '../../../../src/core/db/open.ts';
 import type { Db } from '../../../../src/core/db/open.ts';
-import { tempDbFile } from '../../../support/sale-fixtures.ts';
+import { useTempDb } from '../../../support/temp-db.ts';
 
-let tmp: ReturnType<typeof tempDbFile>;
 let db: Db;
-
-beforeEach(() => {
-  tmp = tempDbFile();
-  db = openDatabase(tmp.file);
-});
-afterEach(() => {
-  db.close();
-  tmp.cleanup();
-});
+useTempDb((opened) => (db = opened));
 
 const entry = (n: number, over: Partial<JournalEntry> = {}): JournalEntry => ({
   terminalId: 'T01',

@@ -1,19 +1,10 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { openDatabase } from '../../../../src/core/db/open.ts';
+import { describe, expect, it } from 'vitest';
 import type { Db } from '../../../../src/core/db/open.ts';
 import { OutboxError, countPending, enqueueOutbox, enqueueSaleMessage, getOutbox, pendingOutbox } from '../../../../src/core/db/outbox.ts';
-import { tempDbFile } from '../../../support/sale-fixtures.ts';
+import { useTempDb } from '../../../support/temp-db.ts';
 
-let tmp: ReturnType<typeof tempDbFile>;
 let db: Db;
-beforeEach(() => {
-  tmp = tempDbFile();
-  db = openDatabase(tmp.file);
-});
-afterEach(() => {
-  db.close();
-  tmp.cleanup();
-});
+useTempDb((opened) => (db = opened));
 
 const at = '2025-03-01T10:00:00.000Z';
 

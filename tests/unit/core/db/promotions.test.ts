@@ -1,20 +1,12 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { openDatabase, type Db } from '../../../../src/core/db/open.ts';
+import { describe, expect, it } from 'vitest';
+import type { Db } from '../../../../src/core/db/open.ts';
 import { activePromotions, deletePromotion, listPromotions, PromotionStoreError, unreadablePromotions, upsertPromotion } from '../../../../src/core/db/promotions.ts';
 import { ALWAYS, type Promotion } from '../../../../src/domain/promotions/promotion.ts';
-import { tempDbFile } from '../../../support/sale-fixtures.ts';
+import { useTempDb } from '../../../support/temp-db.ts';
 
 const AT = '2026-03-02T10:00:00.000Z';
-let tmp: ReturnType<typeof tempDbFile>;
 let db: Db;
-beforeEach(() => {
-  tmp = tempDbFile();
-  db = openDatabase(tmp.file);
-});
-afterEach(() => {
-  db.close();
-  tmp.cleanup();
-});
+useTempDb((opened) => (db = opened));
 
 const promo = (id: string, window = ALWAYS): Promotion => ({
   id,

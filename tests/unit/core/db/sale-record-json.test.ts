@@ -8,6 +8,7 @@ import { parseUncommittedSale, saleRecordJson } from '../../../../src/core/db/sa
 import type { UncommittedSale } from '../../../../src/core/db/sales.ts';
 import { MAX_MINOR_UNITS } from '../../../../src/domain/money.ts';
 import { makeSale } from '../../../support/sale-fixtures.ts';
+import { lineFields, saleFields, tenderFields } from '../../../support/sale-record-arbitrary.ts';
 
 // Strings that need escaping, CJK, emoji (surrogate pairs), lone surrogates, control characters.
 const text = fc.oneof(
@@ -16,67 +17,20 @@ const text = fc.oneof(
   fc.string({ unit: 'binary' }),
   fc.constantFrom('"', '\\', '\n', '\u0000', '\u001f', '\u007f', '\u2028', '\ud800', '\udfff', '苹果 500g', '😀', '</script>'),
 );
-const nonEmpty = text.filter((s) => s.length > 0);
 const minor = fc.integer({ min: -MAX_MINOR_UNITS, max: MAX_MINOR_UNITS });
 const timestamp = fc
   .date({ min: new Date('2000-01-01T00:00:00.000Z'), max: new Date('2099-12-31T23:59:59.999Z'), noInvalidDate: true })
   .map((d) => d.toISOString());
 
-const line = fc.record({
-  sku: nonEmpty,
-  name: text,
-  unit: fc.constantFrom('each' as const, 'kg' as const),
-  quantityMilli: fc.integer({ min: -(2 ** 53) + 1, max: 2 ** 53 - 1 }),
-  unitPrice: minor,
-  originalUnitPrice: fc.option(minor, { nil: null }),
-  overrideReason: fc.option(text, { nil: null }),
-  gross: minor,
-  grossEmbedded: fc.boolean(),
-  lineDiscount: minor,
-  lineDiscountReason: fc.option(text, { nil: null }),
-  basketDiscountShare: minor,
-  amount: minor,
-  taxClass: nonEmpty,
-  taxRateBps: fc.integer({ min: 0, max: 10_000 }),
-  taxInclusive: fc.boolean(),
-  tax: minor,
-  voided: fc.boolean(),
-  voidReason: fc.option(text, { nil: null }),
-  source: text,
+const values = { text, minor };
+const sale: fc.Arbitrary<UncommittedSale> = saleFields({
+  ...values,
+  currency: fc.constantFrom('CNY', 'USD', 'EUR'),
+  startedAt: timestamp,
+  completedAt: timestamp,
+  lines: fc.array(lineFields({ ...values, quantityMilli: fc.integer({ min: -(2 ** 53) + 1, max: 2 ** 53 - 1 }) }), { minLength: 1, maxLength: 4 }).map((ls) => ls.map((l, i) => ({ lineNo: i + 1, ...l }))),
+  tenders: fc.array(tenderFields(values), { maxLength: 3 }).map((ts) => ts.map((t, i) => ({ seq: i + 1, ...t }))),
 });
-const tender = fc.record({
-  method: fc.constantFrom('cash' as const, 'alipay' as const, 'wechat' as const),
-  amount: minor,
-  received: minor,
-  reference: fc.option(text, { nil: null }),
-});
-const sale = fc
-  .record({
-    id: nonEmpty,
-    terminalId: nonEmpty,
-    currency: fc.constantFrom('CNY', 'USD', 'EUR'),
-    cashier: nonEmpty,
-    startedAt: timestamp,
-    completedAt: timestamp,
-    training: fc.boolean(),
-    lines: fc.array(line, { minLength: 1, maxLength: 4 }),
-    basketDiscount: minor,
-    basketDiscountReason: fc.option(text, { nil: null }),
-    subtotal: minor,
-    taxTotal: minor,
-    total: minor,
-    rounding: minor,
-    tenders: fc.array(tender, { maxLength: 3 }),
-    tendered: minor,
-    change: minor,
-  })
-  .map(
-    (r): UncommittedSale => ({
-      ...r,
-      lines: r.lines.map((l, i) => ({ lineNo: i + 1, ...l })),
-      tenders: r.tenders.map((t, i) => ({ seq: i + 1, ...t })),
-    }),
-  );
 
 describe('saleRecordJson', () => {
   it('writes what canonicalJson writes for a fixture sale', () => {

@@ -1,21 +1,12 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { openDatabase } from '../../../../src/core/db/open.ts';
 import type { Db } from '../../../../src/core/db/open.ts';
 import { deleteSetting, getSetting, setSetting } from '../../../../src/core/db/settings.ts';
 import { deleteSnapshot, loadSnapshot, saveSnapshot } from '../../../../src/core/db/snapshots.ts';
-import { tempDbFile } from '../../../support/sale-fixtures.ts';
+import { useTempDb } from '../../../support/temp-db.ts';
 
-let tmp: ReturnType<typeof tempDbFile>;
 let db: Db;
-beforeEach(() => {
-  tmp = tempDbFile();
-  db = openDatabase(tmp.file);
-});
-afterEach(() => {
-  db.close();
-  tmp.cleanup();
-});
+const tmp = useTempDb((opened) => (db = opened));
 
 describe('snapshots', () => {
   it('saves, replaces, loads and deletes one snapshot per machine', () => {
@@ -24,8 +15,7 @@ describe('snapshots', () => {
     saveSnapshot(db, 'checkout', 2, { value: 'paying', context: {} }, '2025-03-01T10:01:00.000Z');
     saveSnapshot(db, 'payment', 1, { value: 'idle' }, '2025-03-01T10:01:00.000Z');
     expect(loadSnapshot(db, 'checkout')).toEqual({ version: 2, snapshot: { value: 'paying', context: {} }, updatedAt: '2025-03-01T10:01:00.000Z' });
-    db.close();
-    db = openDatabase(tmp.file);
+    db = tmp.reopen();
     expect(loadSnapshot(db, 'payment')?.snapshot).toEqual({ value: 'idle' });
     expect(deleteSnapshot(db, 'checkout')).toBe(true);
     expect(deleteSnapshot(db, 'checkout')).toBe(false);

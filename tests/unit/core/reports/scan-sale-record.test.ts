@@ -8,62 +8,31 @@ import { saleRecordJson } from '../../../../src/core/db/sales.ts';
 import { scanSaleRecord, scanSaleRecordBytes } from '../../../../src/core/reports/report-source.ts';
 import type { SaleLineRecord, SaleRecord, TenderRecord } from '../../../../src/domain/sale-record.ts';
 import { makeSale } from '../../../support/sale-fixtures.ts';
+import { lineFields, saleFields, tenderFields } from '../../../support/sale-record-arbitrary.ts';
 
 const text = fc.string({ unit: fc.oneof(fc.constantFrom('"', '\\', '\n', '王', '"amount":', '},{'), fc.string({ minLength: 1, maxLength: 1 }), fc.string({ unit: 'grapheme', minLength: 1, maxLength: 1 })), maxLength: 12 });
 const minor = fc.integer({ min: -10_000_000_000_000, max: 10_000_000_000_000 });
 
-const line = (lineNo: number) =>
-  fc.record({
-    lineNo: fc.constant(lineNo),
-    sku: text.filter((s) => s.length > 0),
-    name: text,
-    unit: fc.constantFrom('each' as const, 'kg' as const),
-    quantityMilli: fc.integer({ min: 0, max: 1_000_000 }),
-    unitPrice: minor,
-    originalUnitPrice: fc.option(minor, { nil: null }),
-    overrideReason: fc.option(text, { nil: null }),
-    gross: minor,
-    grossEmbedded: fc.boolean(),
-    lineDiscount: minor,
-    lineDiscountReason: fc.option(text, { nil: null }),
-    basketDiscountShare: minor,
-    amount: minor,
-    taxClass: text.filter((s) => s.length > 0),
-    taxRateBps: fc.integer({ min: 0, max: 10_000 }),
-    taxInclusive: fc.boolean(),
-    tax: minor,
-    voided: fc.boolean(),
-    voidReason: fc.option(text, { nil: null }),
-    source: text,
-  }) satisfies fc.Arbitrary<SaleLineRecord>;
-
-const tender = (seq: number) =>
-  fc.record({ seq: fc.constant(seq), method: fc.constantFrom('cash' as const, 'alipay' as const, 'wechat' as const), amount: minor, received: minor, reference: fc.option(text, { nil: null }) }) satisfies fc.Arbitrary<TenderRecord>;
+const values = { text, minor };
+const line = (lineNo: number) => lineFields({ ...values, quantityMilli: fc.integer({ min: 0, max: 1_000_000 }) }).map((l): SaleLineRecord => ({ lineNo, ...l }));
+const tender = (seq: number) => tenderFields(values).map((t): TenderRecord => ({ seq, ...t }));
 
 const record: fc.Arbitrary<SaleRecord> = fc
   .record({ lines: fc.integer({ min: 1, max: 5 }), tenders: fc.integer({ min: 0, max: 3 }) })
   .chain(({ lines, tenders }) =>
-    fc.record({
-      id: text.filter((s) => s.length > 0),
-      terminalId: text.filter((s) => s.length > 0),
-      receiptNo: fc.integer({ min: 1, max: 1_000_000_000 }),
-      currency: fc.constantFrom('CNY', 'USD', 'JPY'),
-      cashier: text.filter((s) => s.length > 0),
-      startedAt: fc.constant('2025-03-01T10:00:00.000Z'),
-      completedAt: fc.constantFrom('2025-03-01T10:01:30.000Z', '2025-03-01T18:01:30.123+08:00'),
-      training: fc.boolean(),
-      lines: fc.tuple(...Array.from({ length: lines }, (_, i) => line(i + 1))),
-      basketDiscount: minor,
-      basketDiscountReason: fc.option(text, { nil: null }),
-      subtotal: minor,
-      taxTotal: minor,
-      total: minor,
-      rounding: minor,
-      tenders: tenders === 0 ? fc.constant([]) : fc.tuple(...Array.from({ length: tenders }, (_, i) => tender(i + 1))),
-      tendered: minor,
-      change: minor,
-    }),
-  );
+    fc.tuple(
+      saleFields({
+        ...values,
+        currency: fc.constantFrom('CNY', 'USD', 'JPY'),
+        startedAt: fc.constant('2025-03-01T10:00:00.000Z'),
+        completedAt: fc.constantFrom('2025-03-01T10:01:30.000Z', '2025-03-01T18:01:30.123+08:00'),
+        lines: fc.tuple(...Array.from({ length: lines }, (_, i) => line(i + 1))),
+        tenders: tenders === 0 ? fc.constant([]) : fc.tuple(...Array.from({ length: tenders }, (_, i) => tender(i + 1))),
+      }),
+      fc.integer({ min: 1, max: 1_000_000_000 }),
+    ),
+  )
+  .map(([sale, receiptNo]) => ({ ...sale, receiptNo }));
 
 function projection(r: SaleRecord) {
   return {

@@ -1,26 +1,18 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { catalogRepository } from '../../../../src/core/db/catalog.ts';
 import { activePromotions, listPromotions } from '../../../../src/core/db/promotions.ts';
 import { ALWAYS, type Promotion } from '../../../../src/domain/promotions/promotion.ts';
-import { openDatabase, type Db } from '../../../../src/core/db/open.ts';
+import type { Db } from '../../../../src/core/db/open.ts';
 import { applyCatalogChanges, CatalogSyncError } from '../../../../src/core/sync/catalog-apply.ts';
 import { catalogSkipped, catalogVersion } from '../../../../src/core/sync/sync-state.ts';
 import type { CatalogProduct, VersionedCatalogChange } from '../../../../src/shared/sync-protocol.ts';
-import { tempDbFile } from '../../../support/sale-fixtures.ts';
+import { useTempDb } from '../../../support/temp-db.ts';
 
 const AT = '2026-01-01T00:00:00.000Z';
 const OPTIONS = { currency: 'CNY', taxClasses: ['standard', 'zero'], journalTerminalId: 'T01', at: AT };
 
-let tmp: ReturnType<typeof tempDbFile>;
 let db: Db;
-beforeEach(() => {
-  tmp = tempDbFile();
-  db = openDatabase(tmp.file);
-});
-afterEach(() => {
-  db.close();
-  tmp.cleanup();
-});
+useTempDb((opened) => (db = opened));
 
 const product = (sku: string, price: number, extra: Partial<CatalogProduct> = {}): CatalogProduct => ({
   sku,

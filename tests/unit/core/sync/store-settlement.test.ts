@@ -62,6 +62,8 @@ describe('storeSettlementView', () => {
       { terminalId: 'T03', lastSeenAt: '2026-03-01T11:59:30.000Z', report: { backlog: 0, lastReceiptNo: null, at: '2026-03-01T11:59:30.000Z', receivedAt: '2026-03-01T11:59:30.000Z' }, flags: [] },
     ],
     silentAfterSeconds: 60,
+    doubleRedemptions: [],
+    overdrawnMembers: [],
   };
 
   it('keeps the rows and their flags, and adds a zero row for a flagged terminal with nothing sold', () => {

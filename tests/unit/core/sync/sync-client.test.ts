@@ -1,24 +1,17 @@
 // The sync client against answers a real server would not give (a fake fetch): it must never
 // mark what was not answered for, and never loop on a server that does not move.
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { openDatabase, type Db } from '../../../../src/core/db/open.ts';
+import { describe, expect, it } from 'vitest';
+import type { Db } from '../../../../src/core/db/open.ts';
 import { commitSale } from '../../../../src/core/db/sales.ts';
 import { SyncClient } from '../../../../src/core/sync/sync-client.ts';
 import { setCatalogVersion, syncReport } from '../../../../src/core/sync/sync-state.ts';
 import { SYNC_PATHS, TERMINAL_REPORT_HEADER, type PushRequest } from '../../../../src/shared/sync-protocol.ts';
-import { makeSale, SNAPSHOT, tempDbFile } from '../../../support/sale-fixtures.ts';
+import { makeSale, SNAPSHOT } from '../../../support/sale-fixtures.ts';
+import { useTempDb } from '../../../support/temp-db.ts';
 
 const AT = '2026-01-01T00:00:00.000Z';
-let tmp: ReturnType<typeof tempDbFile>;
 let db: Db;
-beforeEach(() => {
-  tmp = tempDbFile();
-  db = openDatabase(tmp.file);
-});
-afterEach(() => {
-  db.close();
-  tmp.cleanup();
-});
+useTempDb((opened) => (db = opened));
 
 function client(answer: (url: string, body: unknown) => unknown): SyncClient {
   const fakeFetch = (async (input: string | URL | Request, init?: RequestInit) => {

@@ -1,20 +1,12 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { enqueueOutbox, settleOutbox } from '../../../../src/core/db/outbox.ts';
-import { openDatabase, type Db } from '../../../../src/core/db/open.ts';
+import type { Db } from '../../../../src/core/db/open.ts';
 import { addDeadLetter, advanceOutboxCursor, backlog, countDeadLetters, deadLetters, outboxCursor, syncReport } from '../../../../src/core/sync/sync-state.ts';
-import { tempDbFile } from '../../../support/sale-fixtures.ts';
+import { useTempDb } from '../../../support/temp-db.ts';
 
 const AT = '2026-01-01T00:00:00.000Z';
-let tmp: ReturnType<typeof tempDbFile>;
 let db: Db;
-beforeEach(() => {
-  tmp = tempDbFile();
-  db = openDatabase(tmp.file);
-});
-afterEach(() => {
-  db.close();
-  tmp.cleanup();
-});
+useTempDb((opened) => (db = opened));
 
 const queue = (n: number, prefix = 'k') => {
   for (let i = 0; i < n; i++) enqueueOutbox(db, { idempotencyKey: `${prefix}${i}-${Math.random()}`, type: 'shift', payload: { kind: 'x', at: AT }, createdAt: AT });

@@ -1,13 +1,16 @@
 import { describe, expect, it } from 'vitest';
-import type { CartLineView, CheckoutView, SearchHitView, TerminalInfo } from '../../../../src/shared/api.ts';
+import type { CartLineView, CheckoutView, CouponView, MemberView, SearchHitView, TerminalInfo } from '../../../../src/shared/api.ts';
 import {
   cancelOrNoSale,
   cashierUiReducer,
   clearedSearch,
+  couponOrRemove,
+  dialogStale,
   escapeStep,
   followSelection,
   initialCashierUi,
   isAvailable,
+  memberOrRemove,
   receiptUnprinted,
   searchEnter,
   selectedLine,
@@ -15,7 +18,7 @@ import {
 } from '../../../../src/renderer/cashier/cashier-model.ts';
 
 function line(lineNo: number, voided = false): CartLineView {
-  return { lineNo, sku: `S${lineNo}`, name: `item ${lineNo}`, unit: 'each', quantityMilli: 1000, unitPrice: 100, originalUnitPrice: null, discount: 0, discountReason: null, due: voided ? 0 : 100, voided, voidReason: voided ? 'x' : null };
+  return { lineNo, sku: `S${lineNo}`, name: `item ${lineNo}`, unit: 'each', quantityMilli: 1000, unitPrice: 100, originalUnitPrice: null, discount: 0, discountReason: null, due: voided ? 0 : 100, voided, voidReason: voided ? 'x' : null, promotions: [] };
 }
 
 function view(over: Partial<CheckoutView> = {}): CheckoutView {
@@ -27,7 +30,10 @@ function view(over: Partial<CheckoutView> = {}): CheckoutView {
     currency: 'CNY',
     lines: [line(1), line(2)],
     basketDiscount: null,
-    totals: { gross: 200, discounts: 0, tax: 23, total: 200, lineCount: 2 },
+    basketPromotions: [],
+    coupon: null,
+    member: null,
+    totals: { gross: 200, discounts: 0, promotions: 0, tax: 23, total: 200, lineCount: 2 },
     tenders: [],
     due: null,
     payment: null,
@@ -177,5 +183,47 @@ describe('what can be done now', () => {
   it('calls a receipt unprinted unless it printed or there is no printer', () => {
     expect(['printed', 'none', null].map(receiptUnprinted)).toEqual([false, false, false]);
     expect(['unconfirmed', 'deferred', 'interrupted', 'failed', 'unknown'].map(receiptUnprinted)).toEqual([true, true, true, true, true]);
+  });
+});
+
+describe('coupons and members on the sale screen (issue 8)', () => {
+  const coupon: CouponView = { code: 'SAVE10', name: '10 off 100', amount: 1000, minSpend: 10000, redemption: 'reserved' };
+  const member = (over: Partial<MemberView> = {}): MemberView => ({ id: 'M1', name: 'Li Na', points: 1200, pointsRedeemed: 0, pointsDiscount: 0, redeemable: 1200, ...over });
+  const ui = initialCashierUi;
+
+  it('takes a coupon only once something is bought, and Ins removes the one on the sale', () => {
+    expect(isAvailable('coupon', view(), ui, info)).toBe(true);
+    expect(isAvailable('coupon', view({ lines: [line(1, true)] }), ui, info)).toBe(false);
+    expect(isAvailable('coupon', view({ phase: 'idle', saleId: null, lines: [] }), ui, info)).toBe(false);
+    expect(isAvailable('coupon', view({ phase: 'tendering' }), ui, info)).toBe(false);
+    expect(couponOrRemove(view())).toBe('coupon');
+    expect(couponOrRemove(view({ coupon }))).toBe('removeCoupon');
+  });
+
+  it('identifies a member with no sale open too (that opens one), and PgUp removes the one on the sale', () => {
+    expect(isAvailable('member', view({ phase: 'idle', saleId: null, lines: [] }), ui, info)).toBe(true);
+    expect(isAvailable('member', view(), ui, info)).toBe(true);
+    expect(isAvailable('member', view({ phase: 'tendering' }), ui, info)).toBe(false);
+    expect(isAvailable('member', view({ phase: 'paying' }), ui, info)).toBe(false);
+    expect(memberOrRemove(view())).toBe('member');
+    expect(memberOrRemove(view({ member: member() }))).toBe('removeMember');
+  });
+
+  it('offers points only while some can go on the sale or some are redeemed', () => {
+    expect(isAvailable('redeemPoints', view(), ui, info)).toBe(false);
+    expect(isAvailable('redeemPoints', view({ member: member() }), ui, info)).toBe(true);
+    expect(isAvailable('redeemPoints', view({ member: member({ points: 0, redeemable: 0 }) }), ui, info)).toBe(false);
+    expect(isAvailable('redeemPoints', view({ member: member({ redeemable: 0, pointsRedeemed: 300, pointsDiscount: 300 }) }), ui, info)).toBe(true);
+    expect(isAvailable('redeemPoints', view({ phase: 'tendering', member: member() }), ui, info)).toBe(false);
+  });
+
+  it('closes a dialog whose coupon or member went off the sale', () => {
+    expect(dialogStale({ kind: 'removeCoupon' }, view())).toBe(true);
+    expect(dialogStale({ kind: 'removeCoupon' }, view({ coupon }))).toBe(false);
+    expect(dialogStale({ kind: 'removeMember' }, view())).toBe(true);
+    expect(dialogStale({ kind: 'redeemPoints' }, view())).toBe(true);
+    expect(dialogStale({ kind: 'redeemPoints' }, view({ member: member() }))).toBe(false);
+    expect(dialogStale({ kind: 'coupon' }, view())).toBe(false);
+    expect(dialogStale(null, view())).toBe(false);
   });
 });

@@ -2,10 +2,13 @@ import { describe, expect, it } from 'vitest';
 import {
   cancelCommand,
   cashCommand,
+  couponCommand,
   customerCodeCommand,
   discountCommand,
+  memberCommand,
   priceCommand,
   quantityCommand,
+  redeemCommand,
   removeDiscountCommand,
   voidCommand,
   weighCommand,
@@ -68,5 +71,29 @@ describe('commands from what the cashier typed', () => {
     expect(valid(customerCodeCommand('134567890123456789'))).toEqual({ type: 'PAY_WALLET', wallet: 'wechat', mode: 'barcode', authCode: '134567890123456789' });
     expect(customerCodeCommand('6900000000007')).toEqual({ ok: false, error: 'tender.codeUnknown', params: { code: '6900000000007' } });
     expect(customerCodeCommand('  ')).toMatchObject({ ok: false, error: 'tender.codeUnknown' });
+  });
+});
+
+describe('coupons, members and points typed in (issue 8)', () => {
+  it('sends a coupon code as typed, trimmed', () => {
+    expect(valid(couponCommand('  SAVE10 '))).toEqual({ type: 'COUPON', code: 'SAVE10' });
+    expect(couponCommand('   ')).toEqual({ ok: false, error: 'input.couponMissing' });
+    expect(couponCommand('X'.repeat(65))).toEqual({ ok: false, error: 'input.couponTooLong' });
+    expect(valid(couponCommand('X'.repeat(64)))).toEqual({ type: 'COUPON', code: 'X'.repeat(64) });
+  });
+
+  it('sends a member number, card or phone as typed, trimmed', () => {
+    expect(valid(memberCommand(' 13800138000 '))).toEqual({ type: 'MEMBER', query: '13800138000' });
+    expect(memberCommand('')).toEqual({ ok: false, error: 'input.memberMissing' });
+    expect(memberCommand('9'.repeat(129))).toEqual({ ok: false, error: 'input.memberTooLong' });
+  });
+
+  it('redeems a whole number of points up to what can go on the sale, 0 taking them back', () => {
+    expect(valid(redeemCommand('500', 800))).toEqual({ type: 'REDEEM_POINTS', points: 500 });
+    expect(valid(redeemCommand(' 1,000 ', 1000))).toEqual({ type: 'REDEEM_POINTS', points: 1000 });
+    expect(valid(redeemCommand('0', 0))).toEqual({ type: 'REDEEM_POINTS', points: 0 });
+    expect(redeemCommand('801', 800)).toEqual({ ok: false, error: 'input.pointsTooMany', params: { most: '800' } });
+    expect(redeemCommand('', 800)).toEqual({ ok: false, error: 'input.pointsMissing' });
+    for (const bad of ['1.5', '-3', 'ten', '1e3']) expect(redeemCommand(bad, 800)).toMatchObject({ ok: false, error: 'input.pointsInvalid', params: { text: bad } });
   });
 });

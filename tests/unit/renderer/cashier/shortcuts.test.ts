@@ -7,6 +7,7 @@ import {
   CASHIER_SHORTCUTS,
   claimsKey,
   keyFor,
+  keyName,
   quickCashIndex,
   screenOf,
   shortcutFor,
@@ -28,7 +29,7 @@ describe('the shortcut table', () => {
     expect(barFor(screen)[0]?.key).toBe('F1');
   });
 
-  it('uses only keys the page can take from the browser (F1–F12 and Esc), never F11', () => {
+  it('uses only keys the page can take from the browser (F1–F12, Ins, PgUp, PgDn and Esc), never F11', () => {
     for (const s of CASHIER_SHORTCUTS) {
       expect(s.key === 'Escape' || claimsKey(s.key)).toBe(true);
       expect(s.key).not.toBe('F11');
@@ -72,9 +73,27 @@ describe('looking a key up', () => {
     expect(keyFor('pay', 'tender')).toBeNull();
   });
 
-  it('claims every F-key from the browser and nothing else', () => {
+  it('claims every F-key and Ins, PgUp, PgDn from the browser and nothing else', () => {
     for (let n = 1; n <= 12; n++) expect(claimsKey(`F${n}`)).toBe(true);
-    for (const k of ['F13', 'F0', 'Enter', 'Escape', 'a', 'f5']) expect(claimsKey(k)).toBe(false);
+    for (const k of ['Insert', 'PageUp', 'PageDown']) expect(claimsKey(k)).toBe(true);
+    // Keys a one-line field edits with stay the field's.
+    for (const k of ['F13', 'F0', 'Enter', 'Escape', 'a', 'f5', 'Home', 'End', 'Delete', 'Backspace', 'ArrowUp']) expect(claimsKey(k)).toBe(false);
+  });
+
+  it('puts coupon, member and points on Ins, PgUp, PgDn of the sale screen only, in the function bar', () => {
+    expect(shortcutFor('Insert', none, 'sale')?.action).toBe('coupon');
+    expect(shortcutFor('PageUp', none, 'sale')?.action).toBe('member');
+    expect(shortcutFor('PageDown', none, 'sale')?.action).toBe('redeemPoints');
+    for (const screen of SCREENS.filter((x) => x !== 'sale')) for (const k of ['Insert', 'PageUp', 'PageDown']) expect(shortcutFor(k, none, screen)).toBeNull();
+    const bar = barFor('sale').map((s) => s.action);
+    expect(bar).toEqual(expect.arrayContaining(['coupon', 'member', 'redeemPoints']));
+    expect(bar.at(-1)).toBe('pay');
+  });
+
+  it('writes keys as printed on the keycaps', () => {
+    expect(['Escape', 'Insert', 'PageUp', 'PageDown', 'F7'].map(keyName)).toEqual(['Esc', 'Ins', 'PgUp', 'PgDn', 'F7']);
+    const rows = shortcutRows();
+    expect(rows.find((r) => r.help === 'help.member')?.keys).toBe('PgUp');
   });
 
   it('maps every checkout phase to a screen', () => {

@@ -1,31 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import type { HostMessage, PosChannel, RequestMessage } from '../../../../src/shared/api.ts';
+import type { RequestMessage } from '../../../../src/shared/api.ts';
 import { posRequests, type RequestName } from '../../../../src/shared/api.ts';
 import { acceptsApproval, ApprovalCancelledError, ApprovingClient } from '../../../../src/renderer/client/approving-client.ts';
 import { ApiError, PosClient } from '../../../../src/renderer/client/pos-client.ts';
-
-type Reply = { ok: true; result: unknown } | { ok: false; error: { code: string; message: string; permission?: string } };
-
-/** A core that answers each request with what `answer` says (asynchronously, like a socket). */
-function fakeCore(answer: (req: RequestMessage) => Reply) {
-  const posted: RequestMessage[] = [];
-  const listeners = new Set<(m: HostMessage) => void>();
-  const channel: PosChannel = {
-    host: 'browser',
-    post: (m) => {
-      posted.push(m);
-      const reply = answer(m);
-      queueMicrotask(() => {
-        for (const l of [...listeners]) l({ t: 'res', id: m.id, ...reply } as HostMessage);
-      });
-    },
-    subscribe: (l) => {
-      listeners.add(l);
-      return () => listeners.delete(l);
-    },
-  };
-  return { channel, posted };
-}
+import { fakeCore, type Reply } from '../fake-pos-channel.ts';
 
 const PIN_OK = '4321';
 const needsApproval = (req: RequestMessage, permission: string): Reply => {

@@ -3,7 +3,7 @@ import { PNG } from 'pngjs';
 import QRCode from 'qrcode';
 import { describe, expect, it } from 'vitest';
 import type { CustomerView } from '../../../../src/shared/api.ts';
-import { bigAmount, headlineKey, qrScale, QR_MARGIN_MODULES, tailLines } from '../../../../src/renderer/customer/customer-model.ts';
+import { bigAmount, headlineKey, lineRows, memberShown, qrScale, QR_MARGIN_MODULES, savingsShown, tailLines, tailLinesByRows } from '../../../../src/renderer/customer/customer-model.ts';
 
 // jsqr is CommonJS with `exports.default`; under NodeNext the default import is the module.
 const jsQR = jsQRModule.default;
@@ -66,5 +66,43 @@ describe('what the customer reads', () => {
   it('has a headline for every phase', () => {
     const phases = ['welcome', 'cart', 'qr', 'paying', 'paid', 'failed', 'thanks'] as const;
     expect(new Set(phases.map(headlineKey)).size).toBe(phases.length);
+  });
+});
+
+describe('promotions, savings and the member on the display (issue 8)', () => {
+  const plain = (n: number) => ({ name: `item ${n}`, quantityMilli: 1000, unit: 'each' as const, due: 100 });
+  const offer = (n: number, count: number) => ({ ...plain(n), promotions: Array.from({ length: count }, (_, i) => ({ label: `offer ${i}`, amount: 50 })) });
+
+  it("counts a line's promotions as rows of their own", () => {
+    expect(lineRows(plain(1))).toBe(1);
+    expect(lineRows(offer(1, 2))).toBe(3);
+  });
+
+  it('shows as many of the newest lines as fit, promotions counted, with one row for "and n more"', () => {
+    const lines = [plain(1), plain(2), offer(3, 2), plain(4), offer(5, 1)];
+    // 1 + 1 + 3 + 1 + 2 = 8 rows: all fit in 8.
+    expect(tailLinesByRows(lines, 8)).toEqual({ shown: lines, hidden: 0 });
+    // In 6: the note, then line 5 (2), line 4 (1); line 3 (3) does not fit.
+    expect(tailLinesByRows(lines, 6)).toEqual({ shown: [plain(4), offer(5, 1)], hidden: 3 });
+    // Without promotions it is the plain tail.
+    const flat = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10].map(plain);
+    expect(tailLinesByRows(flat, 8)).toEqual(tailLines(flat, 8));
+  });
+
+  it('always shows the newest line, even one with more offers than the screen has rows', () => {
+    const big = offer(2, 12);
+    expect(tailLinesByRows([plain(1), big], 8)).toEqual({ shown: [big], hidden: 1 });
+  });
+
+  it('says "you save" only when something is saved', () => {
+    expect(savingsShown({ savings: 1250 })).toBe(1250);
+    expect(savingsShown({ savings: 0 })).toBeNull();
+    expect(savingsShown({})).toBeNull();
+  });
+
+  it('greets the member on the sale, and nobody otherwise', () => {
+    expect(memberShown({ member: { name: 'Li Na', points: 1200 } })).toEqual({ name: 'Li Na', points: 1200 });
+    expect(memberShown({ member: null })).toBeNull();
+    expect(memberShown({})).toBeNull();
   });
 });

@@ -1,31 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import type { HostMessage, PosChannel, ReconcileItemView, ReconcileView, RequestMessage } from '../../../../src/shared/api.ts';
+import type { ReconcileItemView, ReconcileView } from '../../../../src/shared/api.ts';
 import { ApprovingClient } from '../../../../src/renderer/client/approving-client.ts';
 import { ApiError, PosClient } from '../../../../src/renderer/client/pos-client.ts';
 import { applyResolved, difference, isOpen, openCount, orderItems, queryItem, ResolveInputError, resolveItem } from '../../../../src/renderer/manager/reconcile-model.ts';
-
-type Reply = { ok: true; result: unknown } | { ok: false; error: { code: string; message: string; permission?: string } };
-
-/** A core answering each request with `answer` (asynchronously, like a socket). */
-function fakeCore(answer: (req: RequestMessage) => Reply) {
-  const posted: RequestMessage[] = [];
-  const listeners = new Set<(m: HostMessage) => void>();
-  const channel: PosChannel = {
-    host: 'browser',
-    post: (m) => {
-      posted.push(m);
-      const reply = answer(m);
-      queueMicrotask(() => {
-        for (const l of [...listeners]) l({ t: 'res', id: m.id, ...reply } as HostMessage);
-      });
-    },
-    subscribe: (l) => {
-      listeners.add(l);
-      return () => listeners.delete(l);
-    },
-  };
-  return { channel, posted };
-}
+import { fakeCore } from '../fake-pos-channel.ts';
 
 const item = (over: Partial<ReconcileItemView>): ReconcileItemView => ({
   key: 'K',
