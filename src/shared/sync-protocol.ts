@@ -610,6 +610,13 @@ export type MemberHistoryResponse = z.infer<typeof memberHistoryResponse>;
  * 'used' with who holds it; an unknown or deleted code 'unknown'. Multi-use coupons need no
  * reservation (answered 'not-single-use').
  */
+/**
+ * How long a reservation holds a single-use coupon for a sale that has not synced: after that,
+ * another sale may reserve it (the first sale was cancelled or abandoned where its release could
+ * not reach the server; if it was paid after all, it arrives as sold and is a double redemption).
+ */
+export const COUPON_RESERVATION_MINUTES = 120;
+
 export const couponReserveRequest = z.strictObject({ code: text(64), saleId: text(80), at: isoTime });
 export type CouponReserveRequest = z.infer<typeof couponReserveRequest>;
 

@@ -85,3 +85,34 @@ export function saleFields(v: SaleValues): fc.Arbitrary<Omit<SaleRecord, 'receip
     change: minor,
   });
 }
+
+/**
+ * Issue 8's optional keys for a record made by saleFields/lineFields: each one present or not,
+ * so a test sees plain records, records with some of them, and records with all.
+ */
+export function withPromotionKeys<R extends Omit<SaleRecord, 'receiptNo'>>(v: RecordValues, record: fc.Arbitrary<R>): fc.Arbitrary<R> {
+  const nonEmpty = v.text.filter((s) => s.length > 0);
+  const promotion = fc.record({ promotionId: nonEmpty, label: v.text, amount: v.minor });
+  const lineExtras = fc.record({ promotions: fc.array(promotion, { maxLength: 3 }), promotionDiscount: v.minor }, { requiredKeys: [] });
+  const saleExtras = fc.record(
+    {
+      basketPromotions: fc.array(promotion, { maxLength: 2 }),
+      coupon: fc.option(
+        fc.record({ code: nonEmpty, name: v.text, use: fc.constantFrom('single' as const, 'multi' as const), amount: v.minor, redemption: fc.constantFrom('reserved' as const, 'offline' as const, 'multi' as const, 'training' as const) }),
+        { nil: null },
+      ),
+      member: fc.option(
+        fc.record({ id: nonEmpty, name: v.text, pointsRedeemed: fc.nat(), pointsDiscount: v.minor, pointsEarned: fc.nat() }),
+        { nil: null },
+      ),
+    },
+    { requiredKeys: [] },
+  );
+  return record.chain((r) =>
+    fc.tuple(saleExtras, fc.tuple(...r.lines.map(() => lineExtras))).map(([extras, lines]) => ({
+      ...r,
+      ...extras,
+      lines: r.lines.map((l, i) => ({ ...l, ...lines[i] })),
+    })),
+  );
+}

@@ -203,18 +203,25 @@ const NUM = '-?\\d{1,15}';
 const INT = `(${NUM})`;
 const sticky = (source: string) => new RegExp(source, 'y');
 
+// Issue 8's optional keys (a sale with promotions, a coupon or a member), in their sorted places;
+// a report reads only the lines' promotionDiscount of them.
+const PROMOTION = `\\{"amount":${NUM},"label":${STR},"promotionId":${STR}\\}`;
+const PROMOTIONS = `\\[(?:${PROMOTION}(?:,${PROMOTION})*)?\\]`;
+const COUPON = `(?:null|\\{"amount":${NUM},"code":${STR},"name":${STR},"redemption":${STR},"use":${STR}\\})`;
+const MEMBER = `(?:null|\\{"id":${STR},"name":${STR},"pointsDiscount":${NUM},"pointsEarned":${NUM},"pointsRedeemed":${NUM}\\})`;
+
 const HEAD_RE = sticky(
-  `\\{"basketDiscount":${INT},"basketDiscountReason":${STR_OR_NULL},"cashier":(${STR}),"change":${INT},"completedAt":(${STR}),` +
-    `"currency":(${STR}),"id":(${STR}),"lines":\\[`,
+  `\\{"basketDiscount":${INT},"basketDiscountReason":${STR_OR_NULL},(?:"basketPromotions":${PROMOTIONS},)?"cashier":(${STR}),"change":${INT},` +
+    `"completedAt":(${STR}),(?:"coupon":${COUPON},)?"currency":(${STR}),"id":(${STR}),"lines":\\[`,
 );
 const LINE_RE = sticky(
   `\\{"amount":${INT},"basketDiscountShare":${INT},"gross":${INT},"grossEmbedded":(?:true|false),"lineDiscount":${INT},` +
     `"lineDiscountReason":${STR_OR_NULL},"lineNo":(${NUM}),"name":${STR},"originalUnitPrice":(null|${NUM}),` +
-    `"overrideReason":${STR_OR_NULL},"quantityMilli":${NUM},"sku":${STR},"source":(${STR}),"tax":${INT},` +
+    `"overrideReason":${STR_OR_NULL},(?:"promotionDiscount":${INT},)?(?:"promotions":${PROMOTIONS},)?"quantityMilli":${NUM},"sku":${STR},"source":(${STR}),"tax":${INT},` +
     `"taxClass":(${STR}),"taxInclusive":(true|false),"taxRateBps":${INT},"unit":${STR},"unitPrice":${NUM},` +
     `"voidReason":${STR_OR_NULL},"voided":(true|false)\\}([,\\]])`,
 );
-const MIDDLE_RE = sticky(`,"receiptNo":${NUM},"rounding":${INT},"startedAt":${STR},"subtotal":${INT},"taxTotal":${INT},"tendered":${NUM},"tenders":\\[(\\]?)`);
+const MIDDLE_RE = sticky(`(?:,"member":${MEMBER})?,"receiptNo":${NUM},"rounding":${INT},"startedAt":${STR},"subtotal":${INT},"taxTotal":${INT},"tendered":${NUM},"tenders":\\[(\\]?)`);
 const TENDER_RE = sticky(`\\{"amount":${INT},"method":"(cash|alipay|wechat)","received":${NUM},"reference":${STR_OR_NULL},"seq":${NUM}\\}([,\\]])`);
 const TAIL_RE = sticky(`,"terminalId":${STR},"total":${INT},"training":(true|false)\\}`);
 
@@ -267,21 +274,23 @@ function scan(text: string, start: number, end: number, unquote: (quoted: string
     if (m === null) return null;
     p = LINE_RE.lastIndex;
     const op = m[6] as string;
-    lines.push({
+    const line: { -readonly [K in keyof ReportSaleLine]: ReportSaleLine[K] } = {
       amount: Number(m[1]),
       basketDiscountShare: Number(m[2]),
       gross: Number(m[3]),
       lineDiscount: Number(m[4]),
       lineNo: Number(m[5]),
       originalUnitPrice: op === 'null' ? null : Number(op),
-      source: unquote(m[7] as string),
-      tax: Number(m[8]),
-      taxClass: unquote(m[9] as string),
-      taxInclusive: m[10] === 'true',
-      taxRateBps: Number(m[11]),
-      voided: m[12] === 'true',
-    });
-    if (m[13] === ']') break;
+      source: unquote(m[8] as string),
+      tax: Number(m[9]),
+      taxClass: unquote(m[10] as string),
+      taxInclusive: m[11] === 'true',
+      taxRateBps: Number(m[12]),
+      voided: m[13] === 'true',
+    };
+    if (m[7] !== undefined) line.promotionDiscount = Number(m[7]);
+    lines.push(line);
+    if (m[14] === ']') break;
   }
   const middle = at(MIDDLE_RE, text, p);
   if (middle === null) return null;

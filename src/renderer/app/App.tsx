@@ -3,7 +3,7 @@
 // screen; if the hello fails, the core's message and a retry. The cashier and manager surfaces
 // get the session (who is logged in, the shift) and the approval dialog; every request of every
 // surface goes through the approving client (client/approving-client.ts).
-import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import { lazy, Suspense, useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import type { Language, Surface, TerminalInfo } from '../../shared/api.ts';
 import { Comebacks, type ConnectionSource, type ConnectionState } from '../client/connection.ts';
 import { ApprovingClient } from '../client/approving-client.ts';
@@ -13,7 +13,6 @@ import { TID } from '../testids.ts';
 import { CashierSurface } from '../cashier/CashierSurface.tsx';
 import { ApprovalHost } from '../components/ApprovalDialog.tsx';
 import { CustomerScreen } from '../customer/CustomerScreen.tsx';
-import { ManagerScreen } from '../manager/ManagerScreen.tsx';
 import { PosContext, type PosContextValue } from './pos-context.tsx';
 import { SessionProvider } from './session.tsx';
 
@@ -23,6 +22,10 @@ export interface AppProps {
   readonly connection: ConnectionSource;
   readonly storage: LanguageStore | null;
 }
+
+// The manager screen (reports, charts, reconciliation, members…) is its own chunk: the cashier
+// and customer pages, which must be ready fast at start-up (ui_ready_1m_ms), never load it.
+const ManagerScreen = lazy(() => import('../manager/ManagerScreen.tsx').then((m) => ({ default: m.ManagerScreen })));
 
 const TITLES: Record<Surface, string> = { cashier: 'Kassa', customer: 'Kassa · customer', manager: 'Kassa · manager' };
 
@@ -115,7 +118,13 @@ export function App({ client, surface, connection, storage }: AppProps) {
         <CustomerScreen />
       ) : (
         <SessionProvider>
-          {surface === 'cashier' ? <CashierSurface /> : <ManagerScreen />}
+          {surface === 'cashier' ? (
+            <CashierSurface />
+          ) : (
+            <Suspense fallback={<p className="boot">{t('app.connecting')}</p>}>
+              <ManagerScreen />
+            </Suspense>
+          )}
           <ApprovalHost />
         </SessionProvider>
       )}

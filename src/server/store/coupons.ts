@@ -29,6 +29,7 @@
 //   single-use; settlement lists those with a sale in its range, with every sale, oldest first.
 import { couponSchema, normalizeCouponCode, type Coupon } from '../../domain/coupons/coupon.ts';
 import {
+  COUPON_RESERVATION_MINUTES,
   MAX_CATALOG_PUBLISH,
   type CatalogChange,
   type CouponRedemptionRow,
@@ -162,6 +163,15 @@ export async function reserveCoupon(storage: StoreStorage, who: AuthenticatedTer
     const [coupon] = await tx.query<{ single: boolean; deleted: boolean }>('SELECT single, deleted FROM coupons WHERE store_id = $1 AND code = $2 FOR UPDATE', [who.storeId, code]);
     if (coupon === undefined || coupon.deleted) return { status: 'unknown', code };
     if (!coupon.single) return { status: 'not-single-use', code };
+    // Another sale's reservation that has outlived COUPON_RESERVATION_MINUTES gives way: its sale
+    // was cancelled or abandoned where the release could not get through. If that sale was in
+    // fact paid offline, it arrives as 'sold' and the settlement shows the double redemption.
+    await tx.query(
+      `DELETE FROM coupon_redemptions
+       WHERE store_id = $1 AND code = $2 AND state = 'reserved' AND NOT (sale_id = $3 AND terminal_id = $4)
+         AND reserved_at < now() - make_interval(mins => $5)`,
+      [who.storeId, code, request.saleId, who.terminalId, COUPON_RESERVATION_MINUTES],
+    );
     const held = await tx.query<RedemptionRow>(
       `SELECT code, terminal_id, sale_id, state, receipt_no, at FROM coupon_redemptions
        WHERE store_id = $1 AND code = $2 ORDER BY (state = 'sold') DESC, at, sale_id`,

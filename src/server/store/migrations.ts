@@ -211,6 +211,16 @@ export const STORE_MIGRATIONS: readonly StoreMigration[] = [
       CREATE INDEX member_purchases_by_member ON member_purchases (store_id, member_id, completed_at DESC);
     `,
   },
+  {
+    version: 4,
+    name: 'coupon reservations expire',
+    sql: `
+      -- When the server took a reservation, by its own clock: a reservation older than
+      -- COUPON_RESERVATION_MINUTES (sync-protocol.ts) gives way to another sale, so a sale
+      -- cancelled while its terminal could not reach the server does not hold the code for good.
+      ALTER TABLE coupon_redemptions ADD COLUMN reserved_at timestamptz NOT NULL DEFAULT now();
+    `,
+  },
 ];
 
 export const STORE_SCHEMA_VERSION = STORE_MIGRATIONS[STORE_MIGRATIONS.length - 1]?.version ?? 0;

@@ -20,27 +20,13 @@ import {
 } from '../../../src/domain/cart.ts';
 import type { Cart, CouponInput, MemberInput } from '../../../src/domain/cart.ts';
 import type { LocalDateTime } from '../../../src/domain/promotions/engine.ts';
-import { ALWAYS, promotionSchema } from '../../../src/domain/promotions/promotion.ts';
+import { ALWAYS } from '../../../src/domain/promotions/promotion.ts';
 import type { Promotion } from '../../../src/domain/promotions/promotion.ts';
 import { buildReceiptModel, renderReceiptText } from '../../../src/domain/receipt.ts';
 import { buildSaleRecord, verifySaleRecord } from '../../../src/domain/tender.ts';
-import { item } from './fixtures.ts';
+import { item, promo } from './fixtures.ts';
 
 const NOON: LocalDateTime = { year: 2026, month: 11, day: 26, hour: 12, minute: 0 };
-
-function promo(spec: Record<string, unknown> & { kind: Promotion['kind'] }): Promotion {
-  return promotionSchema.parse({
-    id: 'P',
-    name: 'promo',
-    target: { kind: 'basket' },
-    memberOnly: false,
-    stacking: 'stackable',
-    group: null,
-    priority: 0,
-    window: ALWAYS,
-    ...spec,
-  });
-}
 
 const COLA_10 = promo({ id: 'cola10', name: 'Cola 10% off', kind: 'percent_off', percentBps: 1000, target: { kind: 'item', skus: ['COLA'] } });
 const B2G1 = promo({ id: 'b2g1', name: 'Snacks 3 for 2', kind: 'buy_get', buy: 2, get: 1, percentBps: 10_000, target: { kind: 'department', departments: ['snacks'] } });

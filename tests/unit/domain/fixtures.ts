@@ -1,5 +1,7 @@
 // Small builders shared by the domain tests (not a test file itself).
 import type { CartItemInput } from '../../../src/domain/cart.ts';
+import { ALWAYS, promotionSchema } from '../../../src/domain/promotions/promotion.ts';
+import type { Promotion } from '../../../src/domain/promotions/promotion.ts';
 import type { Unit } from '../../../src/domain/product.ts';
 import type { TaxClass } from '../../../src/domain/tax-class.ts';
 
@@ -40,4 +42,21 @@ export function item(
     source: opts.source ?? 'scan:' + sku,
     lang: opts.lang ?? 'en',
   };
+}
+
+type PromotionSpec = Partial<Omit<Promotion, 'kind'>> & { kind: Promotion['kind']; [k: string]: unknown };
+
+/** A checked promotion: a stackable basket promotion, always on, unless the spec says otherwise. */
+export function promo(spec: PromotionSpec): Promotion {
+  return promotionSchema.parse({
+    id: spec.id ?? 'P',
+    name: spec.name ?? `promo ${spec.id ?? 'P'}`,
+    target: { kind: 'basket' },
+    memberOnly: false,
+    stacking: 'stackable',
+    group: null,
+    priority: 0,
+    window: ALWAYS,
+    ...spec,
+  });
 }

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { expect, it } from 'vitest';
 import type { SaleCoupon } from '../../../../src/domain/sale-record.ts';
 import {
+  COUPON_RESERVATION_MINUTES,
   SYNC_PATHS,
   type CatalogPullResponse,
   type CouponReleaseResponse,
@@ -129,6 +130,16 @@ describeStorages('coupons', (kind) => {
     expect((await reserve(a, 'ONCE-20', s2.id)).body.status).toBe('reserved');
     await push(a, [s2]);
     expect((await reserve(b, 'ONCE-20', 'b-sale')).body.status).toBe('reserved');
+
+    // A reservation left behind (its sale cancelled while the server could not be told) gives
+    // way to another sale once it is older than COUPON_RESERVATION_MINUTES; a fresh one does not.
+    expect((await reserve(a, 'ONCE-20', 'a-sale')).body.status).toBe('used'); // b-sale holds it
+    await ctx.current.storage.query(
+      `UPDATE coupon_redemptions SET reserved_at = now() - make_interval(mins => $1) WHERE code = 'ONCE-20' AND sale_id = 'b-sale'`,
+      [COUPON_RESERVATION_MINUTES + 1],
+    );
+    expect((await reserve(a, 'ONCE-20', 'a-sale')).body).toEqual({ status: 'reserved', code: 'ONCE-20', saleId: 'a-sale' });
+    expect((await reserve(b, 'ONCE-20', 'b-sale')).body.status).toBe('used');
 
     // Terminal auth: a request without credentials is refused before anything.
     const anon = await call<ErrorResponse>(ctx.current.server, 'POST', SYNC_PATHS.couponReserve, { body: { code: 'SAVE10', saleId: 'x', at: '2025-03-01T10:00:00.000Z' } });

@@ -8,7 +8,7 @@ import { saleRecordJson } from '../../../../src/core/db/sales.ts';
 import { scanSaleRecord, scanSaleRecordBytes } from '../../../../src/core/reports/report-source.ts';
 import type { SaleLineRecord, SaleRecord, TenderRecord } from '../../../../src/domain/sale-record.ts';
 import { makeSale } from '../../../support/sale-fixtures.ts';
-import { lineFields, saleFields, tenderFields } from '../../../support/sale-record-arbitrary.ts';
+import { lineFields, saleFields, tenderFields, withPromotionKeys } from '../../../support/sale-record-arbitrary.ts';
 
 const text = fc.string({ unit: fc.oneof(fc.constantFrom('"', '\\', '\n', '王', '"amount":', '},{'), fc.string({ minLength: 1, maxLength: 1 }), fc.string({ unit: 'grapheme', minLength: 1, maxLength: 1 })), maxLength: 12 });
 const minor = fc.integer({ min: -10_000_000_000_000, max: 10_000_000_000_000 });
@@ -21,14 +21,15 @@ const record: fc.Arbitrary<SaleRecord> = fc
   .record({ lines: fc.integer({ min: 1, max: 5 }), tenders: fc.integer({ min: 0, max: 3 }) })
   .chain(({ lines, tenders }) =>
     fc.tuple(
-      saleFields({
+      // Plain records and records with issue 8's keys (promotions, coupon, member).
+      withPromotionKeys(values, saleFields({
         ...values,
         currency: fc.constantFrom('CNY', 'USD', 'JPY'),
         startedAt: fc.constant('2025-03-01T10:00:00.000Z'),
         completedAt: fc.constantFrom('2025-03-01T10:01:30.000Z', '2025-03-01T18:01:30.123+08:00'),
         lines: fc.tuple(...Array.from({ length: lines }, (_, i) => line(i + 1))),
         tenders: tenders === 0 ? fc.constant([]) : fc.tuple(...Array.from({ length: tenders }, (_, i) => tender(i + 1))),
-      }),
+      })),
       fc.integer({ min: 1, max: 1_000_000_000 }),
     ),
   )
@@ -60,6 +61,7 @@ function projection(r: SaleRecord) {
       taxInclusive: l.taxInclusive,
       taxRateBps: l.taxRateBps,
       voided: l.voided,
+      ...(l.promotionDiscount !== undefined ? { promotionDiscount: l.promotionDiscount } : {}),
     })),
     tenders: r.tenders.map((t) => ({ method: t.method, amount: t.amount })),
   };

@@ -3,26 +3,13 @@
 import { describe, expect, it } from 'vitest';
 import { applyPromotions, EXACT_LIMIT, PromotionError } from '../../../../src/domain/promotions/engine.ts';
 import type { LocalDateTime, PromotionLine, PromotionResult } from '../../../../src/domain/promotions/engine.ts';
-import { ALWAYS, promotionSchema } from '../../../../src/domain/promotions/promotion.ts';
+import { ALWAYS } from '../../../../src/domain/promotions/promotion.ts';
+import { promo } from '../fixtures.ts';
 import type { Promotion } from '../../../../src/domain/promotions/promotion.ts';
 
 // 2026-11-26 is a Thursday.
 const NOON_THU: LocalDateTime = { year: 2026, month: 11, day: 26, hour: 12, minute: 0 };
 
-type Spec = Partial<Omit<Promotion, 'kind'>> & { kind: Promotion['kind']; [k: string]: unknown };
-function promo(spec: Spec): Promotion {
-  return promotionSchema.parse({
-    id: spec.id ?? 'P',
-    name: spec.name ?? `promo ${spec.id ?? 'P'}`,
-    target: { kind: 'basket' },
-    memberOnly: false,
-    stacking: 'stackable',
-    group: null,
-    priority: 0,
-    window: ALWAYS,
-    ...spec,
-  });
-}
 const item = (...skus: string[]) => ({ kind: 'item' as const, skus });
 const dept = (...departments: string[]) => ({ kind: 'department' as const, departments });
 
