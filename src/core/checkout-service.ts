@@ -16,10 +16,11 @@ import {
   type SearchHit,
 } from '../../state-machines/checkout.machine.ts';
 import { classifyScan } from '../domain/barcodes/classify-scan.ts';
-import { localDateTime, priceCart } from '../domain/cart-promotions.ts';
+import { priceCart } from '../domain/cart-promotions.ts';
 import type { Cart } from '../domain/cart.ts';
 import type { Coupon } from '../domain/coupons/coupon.ts';
 import { normalizeCouponCode } from '../domain/coupons/coupon.ts';
+import { localDate, localDateTime } from '../domain/local-time.ts';
 import type { Promotion } from '../domain/promotions/promotion.ts';
 import type { CouponRedemption } from '../domain/sale-record.ts';
 import type { Product } from '../domain/product.ts';
@@ -66,11 +67,6 @@ export interface CheckoutLoyalty {
   readonly pointValue: number;
 }
 
-/** The local date (YYYY-MM-DD) of a Date in the host's time zone. */
-export function localDay(d: Date): string {
-  const pad = (n: number) => String(n).padStart(2, '0');
-  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}`;
-}
 
 export interface CheckoutServiceOptions {
   readonly db: Db;
@@ -199,7 +195,7 @@ export function startCheckout(options: CheckoutServiceOptions): CheckoutService 
     if (!loyalty) return { ok: false, error: `coupon ${code} cannot be redeemed: this terminal has no promotions configured` };
     const saleId = input.saleId;
     if (saleId === undefined) return { ok: false, error: 'internal: a coupon needs an open sale' };
-    const r = await loyalty.redeemCoupon({ code, saleId, spend: input.spend ?? 0, today: localDay(now()), training: config.training });
+    const r = await loyalty.redeemCoupon({ code, saleId, spend: input.spend ?? 0, today: localDate(now()), training: config.training });
     if (!r.ok) return r;
     const c = r.coupon;
     return {
@@ -301,7 +297,7 @@ export function startCheckout(options: CheckoutServiceOptions): CheckoutService 
   const pricing = loyalty
     ? (cart: Cart, startedAt: string | null): Cart => {
         const opened = startedAt !== null ? new Date(startedAt) : now();
-        return priceCart(cart, { promotions: loyalty.promotions(localDay(opened)), at: localDateTime(opened) });
+        return priceCart(cart, { promotions: loyalty.promotions(localDate(opened)), at: localDateTime(opened) });
       }
     : undefined;
 

@@ -58,8 +58,3 @@ export function priceCart(cart: Cart, input: PricingInput): Cart {
   const result = applyPromotions({ lines, at: input.at, member: Boolean(cart.member), promotions: input.promotions });
   return withPromotions(cart, toCartPromotions(result));
 }
-
-/** The local wall-clock time of a Date in the host's time zone. */
-export function localDateTime(d: Date): LocalDateTime {
-  return { year: d.getFullYear(), month: d.getMonth() + 1, day: d.getDate(), hour: d.getHours(), minute: d.getMinutes() };
-}

@@ -12,6 +12,7 @@
 // - adding a plain `each` product merges into its plain line, so the lines (and therefore the
 //   totals) depend only on WHAT was added, never on the order.
 import { allocate, divRoundHalfAwayFromZero, formatMoney, MAX_MINOR_UNITS, minorDigits, money } from './money.ts';
+import { couponDiscount } from './coupons/coupon.ts';
 import { productName } from './product.ts';
 import type { Product, Unit } from './product.ts';
 import type { AppliedPromotion, CouponRedemption } from './sale-record.ts';
@@ -316,9 +317,8 @@ function settle(cart: Cart): Cart {
 
 /** What a coupon takes off a basket that has `left` after promotions and the cashier's discount. */
 export function couponAmount(coupon: Pick<CartCoupon, 'minSpend' | 'offAmount' | 'percentBps'>, left: number): number {
-  if (left <= 0 || left < coupon.minSpend) return 0;
-  const off = coupon.offAmount !== null ? coupon.offAmount : percentOf(left, coupon.percentBps ?? 0);
-  return Math.min(off, left);
+  if (left < coupon.minSpend) return 0;
+  return couponDiscount({ amount: coupon.offAmount, percentBps: coupon.percentBps }, left);
 }
 
 /** The lines changed: the promotions applied before no longer hold until the cart is priced again. */

@@ -222,6 +222,8 @@ export interface CouponView {
   /** What it takes off now (0: the spend is below its minimum). */
   readonly amount: number;
   readonly minSpend: number;
+  /** What the minimum is measured against now: the goods after promotions and the cashier's discounts. */
+  readonly spend: number;
   /** How its single use was secured: reserved, offline, multi, training. */
   readonly redemption: string;
 }

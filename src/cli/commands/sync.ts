@@ -15,6 +15,7 @@
 //   finished; 1 it stopped at a failure (the message says why; what was settled before it stays
 //   settled and the rest waits for the next round).
 import type { Command } from 'commander';
+import { localDate } from '../../domain/local-time.ts';
 import { loadConfig } from '../../core/config.ts';
 import { openExistingDatabase } from '../../core/runtime.ts';
 import { SyncRequestError } from '../../core/sync/sync-http.ts';
@@ -52,8 +53,7 @@ function statusText(report: SyncReport, server: string | null, down: SyncDown | 
 
 /** Today in the process's time zone, as yyyy-mm-dd. */
 function today(): string {
-  const d = new Date();
-  return `${d.getFullYear()}-${String(d.getMonth() + 1).padStart(2, '0')}-${String(d.getDate()).padStart(2, '0')}`;
+  return localDate(new Date());
 }
 
 export function registerSync(program: Command): void {

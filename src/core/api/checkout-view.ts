@@ -15,9 +15,10 @@
 //   rather than a wrong figure.
 // - Line `discount` is the line's own discount plus its share of the basket discount, and
 //   `discountReason` the line's reason, else the basket's when the line carries a share.
-import type { CheckoutContext } from '../../../state-machines/checkout.machine.ts';
+import { couponSpend, type CheckoutContext } from '../../../state-machines/checkout.machine.ts';
 import type { PaymentContext } from '../../../state-machines/payment.machine.ts';
 import { computeTotals, type Cart, type CartTotals } from '../../domain/cart.ts';
+import { maxRedeemablePoints } from '../../domain/members/member.ts';
 import { amountDue } from '../../domain/tender.ts';
 import type { CartLineView, CheckoutPhase, CheckoutView, DueView, MemberView, ParkedView, PaymentView, TenderView, TotalsView } from '../../shared/api.ts';
 import { isSettled, stateName, type CheckoutSnapshot } from '../checkout-service.ts';
@@ -140,7 +141,7 @@ function memberView(cart: Cart, totals: CartTotals): MemberView | null {
   if (!m) return null;
   // What points could take: what is left to pay once everything else is off, plus what they take now.
   const left = totals.subtotal + m.pointsDiscount;
-  const redeemable = m.pointValue > 0 ? Math.min(m.points, Math.floor(left / m.pointValue)) : 0;
+  const redeemable = maxRedeemablePoints(m.points, left, { earnPerUnit: m.earnPerUnit ?? 0, pointValue: m.pointValue });
   return { id: m.id, name: m.name, points: m.points, pointsRedeemed: m.pointsRedeemed, pointsDiscount: m.pointsDiscount, redeemable };
 }
 
@@ -204,7 +205,14 @@ export function checkoutView(input: CheckoutViewInput): CheckoutView {
     basketDiscount: c.cart.basketDiscount ? { amount: c.cart.basketDiscount.amount, reason: c.cart.basketDiscount.reason } : null,
     basketPromotions: (c.cart.promotions?.basket ?? []).map((d) => ({ id: d.promotionId, label: d.label, amount: d.amount })),
     coupon: c.cart.coupon
-      ? { code: c.cart.coupon.code, name: c.cart.coupon.name, amount: c.cart.coupon.amount, minSpend: c.cart.coupon.minSpend, redemption: c.cart.coupon.redemption }
+      ? {
+          code: c.cart.coupon.code,
+          name: c.cart.coupon.name,
+          amount: c.cart.coupon.amount,
+          minSpend: c.cart.coupon.minSpend,
+          spend: couponSpend(c.cart),
+          redemption: c.cart.coupon.redemption,
+        }
       : null,
     member: memberView(c.cart, totals),
     totals: totalsView(totals),

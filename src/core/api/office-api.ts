@@ -9,6 +9,7 @@
 // - Views are mapped from the services' own types here, so a service can grow fields without
 //   changing what the screens are sent.
 import { walletSettings } from '../payments-config.ts';
+import { localDate } from '../../domain/local-time.ts';
 import type { ReportData } from '../../domain/reports/day-report.ts';
 import { renderReportText } from '../../domain/reports/report-text.ts';
 import { reportCsv } from '../reports/report-csv.ts';
@@ -128,10 +129,6 @@ function localDayStart(date: string, next = false): string {
   return start.toISOString();
 }
 
-function localDate(d: Date): string {
-  const pad = (n: number) => String(n).padStart(2, '0');
-  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}`;
-}
 
 interface SalesSearchParams {
   receipt?: string;

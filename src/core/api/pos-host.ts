@@ -36,7 +36,6 @@
 //   Handlers get the Authorization the gate granted and record `by` from it.
 // - close() stops the events and refuses further requests; it does not close the terminal app,
 //   which belongs to whoever opened it.
-import { findMember, pendingPoints } from '../db/members.ts';
 import type { z } from 'zod';
 import { PrintInterruptedError } from '../../../drivers/printer/escpos-printer.ts';
 import { FontError } from '../../../drivers/sim/bitmap-font.ts';
@@ -569,10 +568,8 @@ export function createPosHost(app: TerminalApp, options: PosHostOptions = { host
       return app.sync ? syncView(app.sync.status()) : null;
     },
     async 'members.find'({ query }) {
-      // The manager looks up inactive members too (the cashier's identify refuses them).
-      const found = findMember(app.db, query.trim());
-      if (found.kind === 'none') throw new RefusedError(`no member with number, card or phone "${query.trim()}"`);
-      if (found.kind === 'ambiguous') throw new RefusedError(`phone "${query.trim()}" belongs to more than one member (${found.memberIds.join(', ')}): type the member number`);
+      const found = app.loyalty.members.lookup(query);
+      if (!found.ok) throw new RefusedError(found.error);
       const m = found.member;
       const purchases = app.loyalty.members.purchases(m.id, 50).filter((p) => !p.training);
       return {
@@ -580,7 +577,7 @@ export function createPosHost(app: TerminalApp, options: PosHostOptions = { host
         name: m.name,
         phone: m.phone,
         active: m.active,
-        points: m.points + pendingPoints(app.db, m.id),
+        points: found.points,
         purchases: purchases.map((p) => ({ saleId: p.saleId, receiptNo: p.receiptNo, completedAt: p.completedAt, paid: p.paid, pointsEarned: p.pointsEarned, pointsRedeemed: p.pointsRedeemed })),
       };
     },

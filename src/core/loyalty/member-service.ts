@@ -11,6 +11,7 @@
 // - `purchases` lists this terminal's sales only; the whole store's history is the store
 //   server's (memberHistoryResponse).
 import type { Db } from '../db/open.ts';
+import type { Member } from '../../domain/members/member.ts';
 import { findMember, memberPurchases, pendingPoints, type MemberPurchaseRow } from '../db/members.ts';
 
 export interface IdentifiedMember {
@@ -31,6 +32,18 @@ export class MemberService {
 
   /** Who the cashier's input names (see the header). */
   identify(raw: string): IdentifyResult {
+    const found = this.lookup(raw);
+    if (!found.ok) return found;
+    const m = found.member;
+    if (!m.active) return { ok: false, error: `member ${m.id} (${m.name}) is not active` };
+    return { ok: true, member: { id: m.id, name: m.name, points: found.points } };
+  }
+
+  /**
+   * The member the input names, active or not (the manager looks up blocked members too), with
+   * the points redeemable now; or why there is none.
+   */
+  lookup(raw: string): { readonly ok: true; readonly member: Member; readonly points: number } | { readonly ok: false; readonly error: string } {
     const typed = raw.trim();
     if (typed === '') return { ok: false, error: 'no member number, card or phone was given' };
     const found = findMember(this.#db, typed);
@@ -39,11 +52,8 @@ export class MemberService {
         return { ok: false, error: `no member with number, card or phone "${typed}"` };
       case 'ambiguous':
         return { ok: false, error: `phone "${typed}" belongs to more than one member (${found.memberIds.join(', ')}): scan the card or type the member number` };
-      case 'member': {
-        const m = found.member;
-        if (!found.active) return { ok: false, error: `member ${m.id} (${m.name}) is not active` };
-        return { ok: true, member: { id: m.id, name: m.name, points: m.points + pendingPoints(this.#db, m.id) } };
-      }
+      case 'member':
+        return { ok: true, member: found.member, points: found.member.points + pendingPoints(this.#db, found.member.id) };
     }
   }
 

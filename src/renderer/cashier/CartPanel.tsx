@@ -8,7 +8,7 @@ import { usePos } from '../app/pos-context.tsx';
 import { formatAmount, formatQuantity, formatUnitPrice } from '../format.ts';
 import { TID } from '../testids.ts';
 import { receiptUnprinted } from './cashier-model.ts';
-import { couponSpend, couponState, discountsBesidePromotions, hasSavingsBlock, lineDiscountNote } from './savings.ts';
+import { couponState, discountsBesidePromotions, hasSavingsBlock, lineDiscountNote } from './savings.ts';
 
 export interface CartPanelProps {
   readonly view: CheckoutView;
@@ -154,7 +154,7 @@ function SavingsBlock({ view, onRemoveCoupon, onRemoveMember, onRedeem }: Saving
   const money = (minor: number) => formatAmount(minor, view.currency);
   const coupon = view.coupon;
   const member = view.member;
-  const state = coupon ? couponState(coupon, couponSpend(view)) : null;
+  const state = coupon ? couponState(coupon, coupon.spend) : null;
   return (
     <div className="savings" data-testid={TID.cartSavings}>
       {view.basketPromotions.map((p) => (

@@ -43,23 +43,10 @@ export type CouponState =
   /** Below its minimum spend: `missing` more is needed (0 when the core did not say how much). */
   | { readonly kind: 'belowMinimum'; readonly minSpend: number; readonly missing: number };
 
-/**
- * How the coupon stands on this sale. `spend` is what its minimum is measured against as the
- * core does it (goods after promotions and the cashier's discounts, before coupon and points).
- */
+/** How the coupon stands on this sale; `spend` is what its minimum is measured against (CouponView.spend). */
 export function couponState(coupon: Pick<CouponView, 'amount' | 'minSpend'>, spend: number): CouponState {
   if (coupon.amount > 0) return { kind: 'applied', amount: coupon.amount };
   return { kind: 'belowMinimum', minSpend: coupon.minSpend, missing: Math.max(0, coupon.minSpend - spend) };
-}
-
-/**
- * What the coupon's minimum spend is measured against, from the view: the gross less line
- * discounts, promotions and the cashier's basket discount (coupon and points excluded).
- */
-export function couponSpend(view: Pick<CheckoutView, 'coupon' | 'member' | 'totals'>): number {
-  const coupon = view.coupon?.amount ?? 0;
-  const points = view.member?.pointsDiscount ?? 0;
-  return view.totals.gross - view.totals.discounts + coupon + points;
 }
 
 /** Whether the cart has anything of issue 8 to list below its lines. */

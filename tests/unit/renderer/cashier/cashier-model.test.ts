@@ -187,7 +187,7 @@ describe('what can be done now', () => {
 });
 
 describe('coupons and members on the sale screen (issue 8)', () => {
-  const coupon: CouponView = { code: 'SAVE10', name: '10 off 100', amount: 1000, minSpend: 10000, redemption: 'reserved' };
+  const coupon: CouponView = { code: 'SAVE10', name: '10 off 100', amount: 1000, minSpend: 10000, spend: 12000, redemption: 'reserved' };
   const member = (over: Partial<MemberView> = {}): MemberView => ({ id: 'M1', name: 'Li Na', points: 1200, pointsRedeemed: 0, pointsDiscount: 0, redeemable: 1200, ...over });
   const ui = initialCashierUi;
 
